@@ -1,0 +1,1 @@
+"""Quid Pro No: answers "follow me back" demands with an explained verdict."""

@@ -1,0 +1,259 @@
+"""Settings: documented defaults in `config.yaml`, secrets only from the environment.
+
+Every problem in a configuration file is reported as one line naming the key path and, where the
+YAML parser knows it, the line in the file, so a moderator can fix it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from bot.core.model import InteractionKind, Outcome
+from bot.core.texts import (
+    HOW_TO_EARN_FIELDS,
+    NAME_FIELDS,
+    PRIVATE_FIELDS,
+    PUBLIC_FIELDS,
+    REASON_FIELDS,
+    Templates,
+    unknown_fields,
+)
+
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/quidprono.db"
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for the person who has to fix it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Weights(_Section):
+    """How much one interaction of each kind is worth. Follows are deliberately absent: not engagement."""
+
+    reply: float = Field(3.0, ge=0, le=100)
+    conversation: float = Field(2.0, ge=0, le=100)
+    mention: float = Field(1.0, ge=0, le=100)
+    reaction: float = Field(0.5, ge=0, le=100)
+
+    def of(self, kind: InteractionKind) -> float:
+        return float(getattr(self, kind.value))
+
+
+class Policy(_Section):
+    window_days: int = Field(90, ge=1, le=3650)
+    half_life_days: float = Field(21.0, gt=0, le=3650)
+    weights: Weights = Weights()
+    mutual_min_score: float = Field(4.0, ge=0)
+    target_engaged_min_score: float = Field(6.0, ge=0)
+    propose_min_score: float = Field(3.0, ge=0)
+    min_member_days: float = Field(3.0, ge=0)
+    min_activity: int = Field(5, ge=0)
+    cooldown_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+
+
+class Detection(_Section):
+    # Lists in YAML; tuples here so a configuration can key a cache of compiled detectors.
+    triggers: tuple[str, ...] = Field((), strict=False)
+    exceptions: tuple[str, ...] = Field((), strict=False)
+
+
+class Ingest(_Section):
+    batch_size: int = Field(500, ge=1, le=50_000)
+    flush_interval_seconds: float = Field(2.0, gt=0, le=300)
+    retention_days: int = Field(365, ge=1, le=3650)
+    conversation_gap_minutes: float = Field(5.0, gt=0, le=240)
+
+
+def _template_errors(section: str, templates: Mapping[str, str], allowed: Mapping[str, frozenset[str]]) -> None:
+    for key, template in templates.items():
+        if key not in allowed:
+            raise ValueError(f"{section}.{key}: unknown key; expected one of {', '.join(sorted(allowed))}")
+        try:
+            unknown = unknown_fields(template, allowed[key])
+        except ValueError as error:
+            raise ValueError(f"{section}.{key}: malformed template: {error}") from None
+        if unknown:
+            raise ValueError(
+                f"{section}.{key}: template names unknown field(s) {', '.join('{' + f + '}' for f in sorted(unknown))};"
+                f" allowed: {', '.join('{' + f + '}' for f in sorted(allowed[key])) or 'none'}"
+            )
+
+
+_DEFAULT_PUBLIC = {
+    "connect": "{requester}, you and {target} already engage with each other: that's a real connection.",
+    "propose": "{requester}, I've asked {target} whether they'd like to connect. It's their call.",
+    "decline": "{requester}, not yet: connections here grow from conversations, not follow-for-follow."
+               " Tap **Why?** for what would change that.",
+    "already_following": "{requester}, good news: {target} already follows you.",
+    "opted_out": "{requester}, {target} isn't taking follow requests right now.",
+    "cooldown": "{requester}, my answer about {target} hasn't changed since you last asked.",
+    "self": "{requester}, you can't follow yourself back, but I admire the confidence.",
+    "bot": "{requester}, I don't follow anyone: I'm here to help people connect, not to be followed.",
+}
+_DEFAULT_PRIVATE = {
+    "connect": "You and {target} have engaged with each other over the last {window_days} days:",
+    "propose": "You have engaged with {target}; they have not engaged back yet, so they decide:",
+    "decline": "Here is what I found between you and {target} over the last {window_days} days:",
+    "already_following": "{target} already follows you:",
+    "opted_out": "{target} chose who may send them follow requests:",
+    "cooldown": "You asked about {target} a moment ago; the answer stands:",
+    "self": "That demand was aimed at yourself:",
+    "bot": "That demand was aimed at me:",
+}
+_DEFAULT_REASONS = {
+    "self_demand": "you mentioned yourself as the one to follow back.",
+    "bot_follows_nobody": "I follow nobody; a follow from a bot would mean nothing.",
+    "target_takes_no_requests": "{target} takes no follow requests at the moment.",
+    "target_takes_requests_from_engaged_only": "{target} takes requests only from people they have engaged with.",
+    "asked_recently": "asked again within {cooldown_minutes} minutes; ask again in {minutes_left} minutes.",
+    "target_already_follows": "{target} follows you already.",
+    "mutual_engagement": "your engagement scores {score_out} and theirs {score_in}; the policy asks {needed} each.",
+    "target_engaged": "{target}'s engagement with you scores {score_in}; the policy asks {needed}.",
+    "one_sided_engagement": "your engagement scores {score_out}, theirs {score_in}; mutual asks {needed} each.",
+    "not_enough_engagement": "your engagement with {target} scores {score_out} ({interactions_out} interactions"
+                             " in {window_days} days); the policy asks at least {needed}.",
+    "new_member": "you were first seen here {days_known} days ago; the policy asks {needed} days.",
+    "low_activity": "you made {activity} interactions in {window_days} days; the policy asks {needed}.",
+    "follow_is_not_engagement": "following {target} is not engaging with them: it does not count.",
+}
+
+
+class Replies(_Section):
+    public: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_PUBLIC))
+    private: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_PRIVATE))
+    reasons: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_REASONS))
+    how_to_earn: str = "A way to get there: reply to {target}'s posts in {channel} and join the conversation."
+    how_to_earn_anywhere: str = "A way to get there: reply to {target}'s posts and join their conversations."
+
+    @model_validator(mode="after")
+    def _check_templates(self) -> Self:
+        outcomes = [outcome.value for outcome in Outcome]
+        _template_errors("public", self.public, dict.fromkeys(outcomes, PUBLIC_FIELDS))
+        _template_errors("private", self.private, dict.fromkeys(outcomes, PRIVATE_FIELDS))
+        _template_errors("reasons", self.reasons, {c: f | NAME_FIELDS for c, f in REASON_FIELDS.items()})
+        _template_errors("how_to_earn", {"": self.how_to_earn}, {"": HOW_TO_EARN_FIELDS})
+        _template_errors("how_to_earn_anywhere", {"": self.how_to_earn_anywhere}, {"": NAME_FIELDS})
+        return self
+
+    @field_validator("public", "private", "reasons", mode="before")
+    @classmethod
+    def _overlay_defaults(cls, value: object, info: Any) -> object:
+        """A file may restyle some texts and keep the rest: its entries overlay the defaults."""
+        defaults = {"public": _DEFAULT_PUBLIC, "private": _DEFAULT_PRIVATE, "reasons": _DEFAULT_REASONS}
+        return {**defaults[info.field_name], **value} if isinstance(value, dict) else value
+
+    def templates(self) -> Templates:
+        return Templates(self.public, self.private, self.reasons, self.how_to_earn, self.how_to_earn_anywhere)
+
+
+class DiscordSettings(_Section):
+    sync_guild_id: int | None = None
+    non_demand_mention: Literal["help", "silent"] = "help"
+    max_targets: int = Field(3, ge=1, le=10)
+
+
+class LoggingSettings(_Section):
+    format: Literal["keyvalue", "json"] = "keyvalue"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(_Section):
+    policy: Policy = Policy()
+    detection: Detection = Detection()
+    replies: Replies = Replies()
+    ingest: Ingest = Ingest()
+    discord: DiscordSettings = DiscordSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What only the environment may say: secrets and where things are."""
+
+    token: SecretStr | None
+    database_url: str
+    config_path: Path | None
+    api_base: str | None
+    gateway_url: str | None
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
+        config = environ.get("QUIDPRONO_CONFIG")
+        token = environ.get("DISCORD_TOKEN", "").strip()
+        return cls(
+            token=SecretStr(token) if token else None,
+            database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            config_path=Path(config) if config else (DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None),
+            api_base=environ.get("DISCORD_API_BASE") or None,
+            gateway_url=environ.get("DISCORD_GATEWAY_URL") or None,
+        )
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate a configuration file (None: the built-in defaults)."""
+    if path is None:
+        return Settings()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration file: {error.strerror}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: {_yaml_problem(error)}") from None
+    if data is None:
+        return Settings()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the file must be a mapping of sections (policy:, replies:, ...)")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError("\n".join(_describe(path, node, error))) from None
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}broken YAML: {problem}"
+
+
+def _describe(path: Path, root: yaml.Node | None, error: ValidationError) -> Iterator[str]:
+    for problem in error.errors(include_url=False):
+        loc = [str(part) for part in problem["loc"]]
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "value_error" and ": " in message and not message.startswith(" "):
+            # Our own template checks name the nested key themselves.
+            subkey, _, message = message.partition(": ")
+            loc += [part for part in subkey.split(".") if part]
+        elif problem["type"] == "extra_forbidden":
+            message = "unknown key"
+        line = _line_of(root, loc)
+        where = f" (line {line})" if line else ""
+        yield f"{path}{where}: {'.'.join(loc)}: {message}"
+
+
+def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:
+    """The 1-based line of the deepest YAML node along `loc` that exists."""
+    line = None
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        match = next((item for item in node.value if item[0].value == part), None)
+        if match is None:
+            break
+        line = match[0].start_mark.line + 1
+        node = match[1]
+    return line

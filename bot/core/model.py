@@ -1,0 +1,114 @@
+"""Value types shared by the core: interaction kinds, pair summaries, preferences and verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class InteractionKind(StrEnum):
+    REPLY = "reply"
+    MENTION = "mention"
+    REACTION = "reaction"
+    CONVERSATION = "conversation"
+
+
+class Outcome(StrEnum):
+    CONNECT = "connect"
+    PROPOSE = "propose"
+    DECLINE = "decline"
+    ALREADY_FOLLOWING = "already_following"
+    OPTED_OUT = "opted_out"
+    COOLDOWN = "cooldown"
+    SELF = "self"
+    BOT = "bot"
+
+
+class RequestsFrom(StrEnum):
+    """Whom a member takes follow requests from."""
+
+    EVERYONE = "everyone"
+    ENGAGED = "engaged"
+    NOBODY = "nobody"
+
+
+class ExplainVia(StrEnum):
+    EPHEMERAL = "ephemeral"
+    DM = "dm"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionSummary:
+    """What one member did towards another inside the window."""
+
+    counts: Mapping[InteractionKind, int] = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, kind: InteractionKind) -> int:
+        return self.counts.get(kind, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PairSummary:
+    """A requester/target pair's history in one guild, as the policy sees it."""
+
+    guild_id: int
+    requester_id: int
+    target_id: int
+    window_days: int
+    outgoing: DirectionSummary  # requester -> target
+    incoming: DirectionSummary  # target -> requester
+    first_interaction: datetime | None = None
+    last_interaction: datetime | None = None
+    requester_activity: int = 0  # interactions the requester made with anyone in the window
+    requester_days_known: float = 0.0  # days since the requester was first seen in the guild
+    requester_follows_target: bool = False
+    target_follows_requester: bool = False
+    target_top_channel_id: int | None = None  # where the target is most active: a place to engage
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    requests_from: RequestsFrom = RequestsFrom.EVERYONE
+    auto_accept: bool = False
+    explain_via: ExplainVia = ExplainVia.EPHEMERAL
+
+
+@dataclass(frozen=True, slots=True)
+class PastDemand:
+    """An earlier demand by the same requester, for cooldowns."""
+
+    target_id: int
+    outcome: Outcome
+    at: datetime
+
+
+Number = int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One stable reason code with the numbers that justify it."""
+
+    code: str
+    numbers: Mapping[str, Number] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, **self.numbers}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    evidence: Mapping[str, Number | str | None]
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        return tuple(reason.code for reason in self.reasons)

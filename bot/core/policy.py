@@ -1,0 +1,165 @@
+"""The policy engine: a pure function from a pair's history to an explained verdict.
+
+The creed in code: a follow is never counted as engagement; replies, conversations, mentions and
+reactions are, weighted by the policy and decayed with time so recent attention counts most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.config import Policy
+from bot.core.model import (
+    Number,
+    Outcome,
+    PairSummary,
+    PastDemand,
+    Preferences,
+    Reason,
+    RequestsFrom,
+    Verdict,
+)
+
+Evidence = dict[str, Number | str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Case:
+    summary: PairSummary
+    policy: Policy
+    preferences: Preferences
+    recent_demands: Sequence[PastDemand]
+    now: datetime
+    target_is_bot: bool
+    evidence: Evidence
+
+    def verdict(self, outcome: Outcome, *reasons: Reason) -> Verdict:
+        return Verdict(outcome=outcome, reasons=reasons, evidence=self.evidence)
+
+
+def decide(
+    summary: PairSummary,
+    policy: Policy,
+    preferences: Preferences,
+    recent_demands: Sequence[PastDemand],
+    now: datetime,
+    *,
+    target_is_bot: bool = False,
+) -> Verdict:
+    """Decide how to answer `summary.requester_id` demanding that `summary.target_id` follow back.
+
+    The checks run from the most to the least fundamental: nobody follows themselves, the bot
+    follows nobody, a target's own choice beats any score, a repeated demand gets the earlier
+    answer, and only then does engagement decide.
+    """
+    case = _Case(summary, policy, preferences, recent_demands, now, target_is_bot, _evidence(summary, policy))
+    for rule in _RULES:
+        verdict = rule(case)
+        if verdict is not None:
+            return verdict
+    return _engagement(case)
+
+
+def _evidence(summary: PairSummary, policy: Policy) -> Evidence:
+    evidence: Evidence = {
+        "window_days": policy.window_days,
+        "score_out": round(summary.outgoing.score, 2),
+        "score_in": round(summary.incoming.score, 2),
+        "interactions_out": summary.outgoing.total,
+        "interactions_in": summary.incoming.total,
+        "requester_activity": summary.requester_activity,
+        "requester_days_known": round(summary.requester_days_known, 1),
+    }
+    for prefix, direction in (("out", summary.outgoing), ("in", summary.incoming)):
+        for kind, count in sorted(direction.counts.items()):
+            evidence[f"{prefix}_{kind}"] = count
+    return evidence
+
+
+def _self(case: _Case) -> Verdict | None:
+    if case.summary.requester_id != case.summary.target_id:
+        return None
+    return case.verdict(Outcome.SELF, Reason("self_demand"))
+
+
+def _bot(case: _Case) -> Verdict | None:
+    return case.verdict(Outcome.BOT, Reason("bot_follows_nobody")) if case.target_is_bot else None
+
+
+def _opted_out(case: _Case) -> Verdict | None:
+    requests_from = case.preferences.requests_from
+    if requests_from is RequestsFrom.NOBODY:
+        return case.verdict(Outcome.OPTED_OUT, Reason("target_takes_no_requests"))
+    if requests_from is RequestsFrom.ENGAGED and case.summary.incoming.total == 0:
+        return case.verdict(Outcome.OPTED_OUT, Reason("target_takes_requests_from_engaged_only"))
+    return None
+
+
+def _cooldown(case: _Case) -> Verdict | None:
+    """A repeated demand gets the earlier answer again, briefly, not a new lecture."""
+    cooldown = timedelta(minutes=case.policy.cooldown_minutes)
+    earlier = [
+        demand for demand in case.recent_demands
+        if demand.target_id == case.summary.target_id and case.now - cooldown <= demand.at <= case.now
+    ]
+    if not earlier:
+        return None
+    latest = max(earlier, key=lambda demand: demand.at)
+    minutes_left = (latest.at + cooldown - case.now).total_seconds() / 60
+    case.evidence["previous_outcome"] = str(latest.outcome)
+    return case.verdict(Outcome.COOLDOWN, Reason("asked_recently", {
+        "cooldown_minutes": case.policy.cooldown_minutes, "minutes_left": max(1, round(minutes_left)),
+    }))
+
+
+def _already_following(case: _Case) -> Verdict | None:
+    if not case.summary.target_follows_requester:
+        return None
+    return case.verdict(Outcome.ALREADY_FOLLOWING, Reason("target_already_follows"))
+
+
+_RULES: tuple[Callable[[_Case], Verdict | None], ...] = (_self, _bot, _opted_out, _cooldown, _already_following)
+
+
+def _engagement(case: _Case) -> Verdict:
+    s, p = case.summary, case.policy
+    out_score, in_score = round(s.outgoing.score, 2), round(s.incoming.score, 2)
+    if out_score >= p.mutual_min_score and in_score >= p.mutual_min_score:
+        return case.verdict(Outcome.CONNECT, Reason("mutual_engagement", {
+            "score_out": out_score, "score_in": in_score, "needed": p.mutual_min_score,
+        }))
+    if in_score >= p.target_engaged_min_score:
+        return case.verdict(Outcome.CONNECT, Reason("target_engaged", {
+            "score_in": in_score, "needed": p.target_engaged_min_score,
+        }))
+    shortfalls = _standing_shortfalls(s, p)
+    if out_score >= p.propose_min_score and not shortfalls:
+        return case.verdict(Outcome.PROPOSE, Reason("one_sided_engagement", {
+            "score_out": out_score, "score_in": in_score, "needed": p.mutual_min_score,
+        }))
+    reasons = shortfalls if out_score >= p.propose_min_score else [
+        Reason("not_enough_engagement", {
+            "score_out": out_score, "interactions_out": s.outgoing.total,
+            "needed": p.propose_min_score, "window_days": p.window_days,
+        }),
+        *shortfalls,
+    ]
+    if s.requester_follows_target:
+        reasons.append(Reason("follow_is_not_engagement"))
+    return case.verdict(Outcome.DECLINE, *reasons)
+
+
+def _standing_shortfalls(s: PairSummary, p: Policy) -> list[Reason]:
+    """A brand-new or silent account may not ask strangers to connect, however it scores."""
+    shortfalls = []
+    if s.requester_days_known < p.min_member_days:
+        shortfalls.append(Reason("new_member", {
+            "days_known": round(s.requester_days_known, 1), "needed": p.min_member_days,
+        }))
+    if s.requester_activity < p.min_activity:
+        shortfalls.append(Reason("low_activity", {
+            "activity": s.requester_activity, "needed": p.min_activity, "window_days": p.window_days,
+        }))
+    return shortfalls
