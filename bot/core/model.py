@@ -72,6 +72,23 @@ class PairSummary:
     target_follows_requester: bool = False
     target_top_channel_id: int | None = None  # where the target is most active: a place to engage
 
+    def as_dict(self) -> dict[str, object]:
+        def direction(summary: DirectionSummary) -> dict[str, object]:
+            counts = {kind.value: summary.count(kind) for kind in InteractionKind}
+            return {"counts": counts, "total": summary.total, "score": round(summary.score, 3)}
+
+        return {
+            "window_days": self.window_days,
+            "outgoing": direction(self.outgoing),
+            "incoming": direction(self.incoming),
+            "first_interaction": self.first_interaction.isoformat() if self.first_interaction else None,
+            "last_interaction": self.last_interaction.isoformat() if self.last_interaction else None,
+            "requester_activity": self.requester_activity,
+            "requester_days_known": round(self.requester_days_known, 2),
+            "requester_follows_target": self.requester_follows_target,
+            "target_follows_requester": self.target_follows_requester,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
@@ -102,6 +119,11 @@ class Reason:
     def as_dict(self) -> dict[str, object]:
         return {"code": self.code, **self.numbers}
 
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, object]) -> Reason:
+        numbers = {k: v for k, v in stored.items() if k != "code" and isinstance(v, int | float)}
+        return cls(str(stored["code"]), numbers)
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -112,3 +134,25 @@ class Verdict:
     @property
     def reason_codes(self) -> tuple[str, ...]:
         return tuple(reason.code for reason in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One recorded interaction: who engaged with whom, how, where and when. Never any text."""
+
+    guild_id: int
+    actor_id: int
+    target_id: int
+    kind: InteractionKind
+    channel_id: int
+    source_id: int  # the message that carried it, so a replay or a deletion can find it
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TimedInteraction:
+    """The part of an interaction that scoring needs."""
+
+    actor_id: int
+    kind: InteractionKind
+    occurred_at: datetime

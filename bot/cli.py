@@ -1,0 +1,181 @@
+"""The `quidprono` command: wires settings, storage, the core and the Discord adapter together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import ConfigError, Environment, Settings, load_settings
+from bot.core.detect import Detector, detector_for
+from bot.core.model import Outcome, Reason, Verdict
+from bot.core.texts import Names, render_private, render_public
+
+EXIT_USAGE = 2
+
+NO_TOKEN = """\
+quidprono: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
+To get a token: open https://discord.com/developers/applications, choose "New Application", \
+open its "Bot" page, press "Reset Token" and copy the token shown. Then start the bot with \
+`DISCORD_TOKEN=<your token> make run` (or export DISCORD_TOKEN in your shell first). \
+Keep the token secret: whoever has it controls the bot. The README's "Setting up the Discord \
+application" section lists the intents to switch on and the invite link to add the bot to a server."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    env = Environment.read()
+    try:
+        return int(args.handler(args, env))
+    except ConfigError as error:
+        print(f"quidprono: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quidprono", description="Answers 'follow me back' demands, kindly.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot")
+    run.set_defaults(handler=_run)
+
+    check = commands.add_parser("check", help="classify a message (or stdin lines with --json)")
+    check.add_argument("text", nargs="?", help="the message; omit with --json to read one message per line")
+    check.add_argument("--json", action="store_true", help="one JSON object per input line")
+    check.set_defaults(handler=_check)
+
+    explain = commands.add_parser("explain", help="the latest verdict for a pair and its current history")
+    explain.add_argument("--guild", type=int, required=True)
+    explain.add_argument("--requester", type=int, required=True)
+    explain.add_argument("--target", type=int, required=True)
+    explain.add_argument("--json", action="store_true")
+    explain.set_defaults(handler=_explain)
+
+    evaluate = commands.add_parser("eval", help="measure detection on a labelled TSV")
+    evaluate.add_argument("file", type=Path)
+    evaluate.set_defaults(handler=_eval)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(handler=_db_upgrade)
+    downgrade = db_commands.add_parser("downgrade", help="revert migrations (base: drop everything)")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(handler=_db_downgrade)
+    return parser
+
+
+def _settings(env: Environment) -> Settings:
+    return load_settings(env.config_path)
+
+
+def _run(_args: argparse.Namespace, env: Environment) -> int:
+    if env.token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return EXIT_USAGE
+    settings = _settings(env)
+    from bot.storage.migrate import upgrade
+
+    upgrade(env.database_url)
+    from bot.adapter.runner import run_bot
+
+    return run_bot(env, settings)
+
+
+def _check(args: argparse.Namespace, env: Environment) -> int:
+    detector = detector_for(_settings(env).detection)
+    if not args.json:
+        if args.text is None:
+            print("quidprono check: give a message, or --json to read one message per line", file=sys.stderr)
+            return EXIT_USAGE
+        result = detector.classify(args.text)
+        print(f"{result.kind or 'none'}" + (f" ({', '.join(result.evidence)})" if result.evidence else ""))
+        return 0
+    _check_lines(detector, sys.stdin if args.text is None else [args.text], sys.stdout)
+    return 0
+
+
+def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO) -> None:
+    for line in lines:
+        out.write(json.dumps(detector.classify(line.rstrip("\r\n")).as_dict(), ensure_ascii=False) + "\n")
+
+
+def _eval(args: argparse.Namespace, _env: Environment) -> int:
+    from bot.evaluation import evaluate_file
+
+    if not args.file.is_file():
+        print(f"quidprono eval: no such file: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate_file(args.file)
+    print(report.format())
+    return 0 if report.meets_targets else 1
+
+
+def _db_upgrade(args: argparse.Namespace, env: Environment) -> int:
+    from bot.storage.migrate import upgrade
+
+    upgrade(env.database_url, args.revision)
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace, env: Environment) -> int:
+    from bot.storage.migrate import downgrade
+
+    downgrade(env.database_url, args.revision)
+    return 0
+
+
+def _explain(args: argparse.Namespace, env: Environment) -> int:
+    settings = _settings(env)
+    from bot.storage.migrate import upgrade
+
+    upgrade(env.database_url)
+    report = asyncio.run(_explain_report(env, settings, args.guild, args.requester, args.target))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(_explain_text(report, settings, args.requester, args.target))
+    return 0
+
+
+async def _explain_report(env: Environment, settings: Settings, guild: int, requester: int,
+                          target: int) -> dict[str, object]:
+    from bot.storage import Store, make_engine
+
+    store = Store(make_engine(env.database_url))
+    try:
+        demand = await store.latest_demand(guild, requester, target)
+        summary = await store.pair_summary(guild, requester, target, settings.policy, datetime.now(UTC))
+    finally:
+        await store.close()
+    return {
+        "outcome": demand.outcome.value if demand else None,
+        "reasons": demand.reasons if demand else [],
+        "evidence": demand.evidence if demand else {},
+        "demanded_at": demand.created_at.isoformat() if demand else None,
+        "summary": summary.as_dict(),
+    }
+
+
+def _explain_text(report: dict[str, object], settings: Settings, requester: int, target: int) -> str:
+    summary = json.dumps(report["summary"], indent=2)
+    if report["outcome"] is None:
+        return f"No demand from {requester} to {target} is stored.\nCurrent history:\n{summary}"
+    reasons = report["reasons"]
+    evidence = report["evidence"]
+    assert isinstance(reasons, list) and isinstance(evidence, dict)
+    verdict = Verdict(Outcome(str(report["outcome"])), tuple(Reason.from_dict(r) for r in reasons), evidence)
+    names = Names(requester=f"@{requester}", target=f"@{target}")
+    templates = settings.replies.templates()
+    return (f"Verdict ({report['demanded_at']}): {verdict.outcome}\n"
+            f"Public reply: {render_public(verdict, templates, names)}\n"
+            f"Private explanation:\n{render_private(verdict, templates, names)}\n"
+            f"Current history:\n{summary}")

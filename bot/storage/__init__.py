@@ -1,0 +1,7 @@
+"""Storage: models, queries and the batched write path, behind `Store`."""
+
+from bot.storage.batcher import EventBatcher
+from bot.storage.db import make_engine
+from bot.storage.store import Store, StoredDemand
+
+__all__ = ["EventBatcher", "Store", "StoredDemand", "make_engine"]

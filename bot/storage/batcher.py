@@ -1,0 +1,71 @@
+"""The batched write path: interactions collect in memory and are written one transaction a batch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.core.model import Interaction
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class EventBatcher:
+    """Buffers interactions; flushes when `batch_size` are waiting, every `interval` seconds, and on close.
+
+    A failed flush keeps its events and tries again later, so a database hiccup loses nothing.
+    """
+
+    def __init__(self, store: Store, batch_size: int, interval: float) -> None:
+        self._store = store
+        self._batch_size = batch_size
+        self._interval = interval
+        self._pending: list[Interaction] = []
+        self._lock = asyncio.Lock()
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="event-batcher")
+
+    def add(self, event: Interaction) -> None:
+        self._pending.append(event)
+        if len(self._pending) >= self._batch_size:
+            self._full.set()
+
+    def extend(self, events: list[Interaction]) -> None:
+        for event in events:
+            self.add(event)
+
+    async def flush(self) -> None:
+        """Write everything pending now, one transaction a batch."""
+        async with self._lock:
+            while self._pending:
+                batch = self._pending[: self._batch_size]
+                await self._store.write_events(batch)
+                del self._pending[: len(batch)]
+
+    async def close(self) -> None:
+        """Stop the timer and write what is left: called on shutdown, after the last event arrived."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), timeout=self._interval)
+            self._full.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("event=flush_failed pending=%d action=retry_later", len(self._pending))

@@ -1,0 +1,121 @@
+"""The tables. Ids are Discord snowflakes (64-bit); times are timezone-aware UTC; no message text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always hands back aware ones (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Quid Pro No stores only timezone-aware times")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Autoincrementing 64-bit keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {int: BigInteger(), datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class InteractionEvent(Base):
+    __tablename__ = "interaction_events"
+    __table_args__ = (
+        # Idempotence: a replayed event (same message, same pair, same kind) is stored once.
+        UniqueConstraint("guild_id", "source_id", "kind", "actor_id", "target_id", name="uq_interaction_events_source"),
+        # The pair summary reads both directions of one pair inside a time window.
+        Index("ix_interaction_events_pair", "guild_id", "actor_id", "target_id", "occurred_at"),
+        # Retention purges by age.
+        Index(None, "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    actor_id: Mapped[int]
+    target_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[int]
+    source_id: Mapped[int]
+    occurred_at: Mapped[datetime]
+
+
+class Member(Base):
+    """A member as the bot knows them: when first seen, and their own preferences."""
+
+    __tablename__ = "members"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_seen: Mapped[datetime]
+    requests_from: Mapped[str] = mapped_column(String(16), default="everyone")
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    explain_via: Mapped[str] = mapped_column(String(16), default="ephemeral")
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    follower_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    followee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    since: Mapped[datetime]
+    via: Mapped[str] = mapped_column(String(16))  # how it was made: "command", "connect", "auto_accept"
+
+
+class Demand(Base):
+    """A follow-back demand and the verdict it received."""
+
+    __tablename__ = "demands"
+    __table_args__ = (Index("ix_demands_requester", "guild_id", "requester_id", "created_at"),
+                      Index("ix_demands_pair", "guild_id", "requester_id", "target_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    requester_id: Mapped[int]
+    target_id: Mapped[int]
+    channel_id: Mapped[int | None]
+    message_id: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    evidence: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class GuildSettings(Base):
+    """A guild's overrides on top of config.yaml, stored apart from the defaults."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    overrides: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,266 @@
+"""The storage interface the rest of the bot uses. Every query is scoped to one guild."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Policy
+from bot.core.model import (
+    ExplainVia,
+    Interaction,
+    InteractionKind,
+    Outcome,
+    PairSummary,
+    PastDemand,
+    Preferences,
+    RequestsFrom,
+    TimedInteraction,
+    Verdict,
+)
+from bot.core.scoring import RequesterStanding, summarize
+from bot.storage.db import sessions
+from bot.storage.models import Demand, Follow, InteractionEvent, Member
+
+# SQLite allows 32,766 bound parameters a statement; 7 columns a row keeps chunks well under it.
+INSERT_CHUNK = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDemand:
+    id: int
+    guild_id: int
+    requester_id: int
+    target_id: int
+    channel_id: int | None
+    message_id: int | None
+    kind: str
+    outcome: Outcome
+    reasons: list[dict[str, Any]]
+    evidence: dict[str, Any]
+    created_at: datetime
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # --- the write path -------------------------------------------------------------------------
+
+    async def write_events(self, events: Sequence[Interaction]) -> None:
+        """Store a batch in one transaction; events already stored (same source) are skipped."""
+        if not events:
+            return
+        rows = [_event_row(event) for event in events]
+        async with self.engine.begin() as connection:
+            for start in range(0, len(rows), INSERT_CHUNK):
+                statement = self._insert(InteractionEvent).on_conflict_do_nothing()
+                await connection.execute(statement, rows[start:start + INSERT_CHUNK])
+            await self._note_first_seen(connection, events)
+
+    async def _note_first_seen(self, connection: AsyncConnection, events: Sequence[Interaction]) -> None:
+        earliest: dict[tuple[int, int], datetime] = {}
+        for event in events:
+            key = (event.guild_id, event.actor_id)
+            if key not in earliest or event.occurred_at < earliest[key]:
+                earliest[key] = event.occurred_at
+        rows = [{"guild_id": g, "user_id": u, "first_seen": at} for (g, u), at in sorted(earliest.items())]
+        statement = self._insert(Member)
+        # A backfill may bring older history later: first_seen only ever moves back in time.
+        statement = statement.on_conflict_do_update(
+            index_elements=[Member.guild_id, Member.user_id],
+            set_={"first_seen": case(
+                (statement.excluded.first_seen < Member.first_seen, statement.excluded.first_seen),
+                else_=Member.first_seen,
+            )},
+        )
+        await connection.execute(statement, rows)
+
+    async def withdraw_source(self, guild_id: int, source_id: int) -> int:
+        """A deleted message takes back the interactions it created."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(InteractionEvent).where(
+                InteractionEvent.guild_id == guild_id, InteractionEvent.source_id == source_id))
+        return _rowcount(result)
+
+    async def withdraw_reaction(self, guild_id: int, source_id: int, actor_id: int) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(InteractionEvent).where(
+                InteractionEvent.guild_id == guild_id, InteractionEvent.source_id == source_id,
+                InteractionEvent.actor_id == actor_id, InteractionEvent.kind == InteractionKind.REACTION.value))
+        return _rowcount(result)
+
+    async def purge_events_before(self, cutoff: datetime) -> int:
+        """Retention: forget interactions older than the window moderators chose."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(InteractionEvent).where(InteractionEvent.occurred_at < cutoff))
+        return _rowcount(result)
+
+    # --- reading history ------------------------------------------------------------------------
+
+    async def pair_summary(
+        self, guild_id: int, requester_id: int, target_id: int, policy: Policy, now: datetime
+    ) -> PairSummary:
+        """The one query path for a pair's history: both directions in the window, plus standing."""
+        since = now - timedelta(days=policy.window_days)
+        async with self._sessions() as session:
+            pair_rows = (await session.execute(_pair_events(guild_id, requester_id, target_id, since))).all()
+            standing_row = (await session.execute(
+                _standing(guild_id, requester_id, target_id, since))).one()
+        interactions = [TimedInteraction(actor, InteractionKind(kind), _aware(at)) for actor, kind, at in pair_rows]
+        activity, first_seen, follows_target, followed_by_target, top_channel = standing_row
+        standing = RequesterStanding(
+            activity=activity or 0,
+            first_seen=_aware(first_seen) if first_seen is not None else None,
+            follows_target=bool(follows_target),
+            followed_by_target=bool(followed_by_target),
+            target_top_channel_id=top_channel,
+        )
+        return summarize(guild_id, requester_id, target_id, interactions=interactions, standing=standing,
+                         policy=policy, now=now)
+
+    async def event_count(self, guild_id: int | None = None) -> int:
+        query = select(func.count()).select_from(InteractionEvent)
+        if guild_id is not None:
+            query = query.where(InteractionEvent.guild_id == guild_id)
+        async with self._sessions() as session:
+            return int((await session.execute(query)).scalar_one())
+
+    # --- members, follows, demands --------------------------------------------------------------
+
+    async def preferences(self, guild_id: int, user_id: int) -> Preferences:
+        async with self._sessions() as session:
+            member = await session.get(Member, (guild_id, user_id))
+        if member is None:
+            return Preferences()
+        return Preferences(RequestsFrom(member.requests_from), member.auto_accept, ExplainVia(member.explain_via))
+
+    async def set_preferences(self, guild_id: int, user_id: int, preferences: Preferences, now: datetime) -> None:
+        values = {"requests_from": preferences.requests_from.value, "auto_accept": preferences.auto_accept,
+                  "explain_via": preferences.explain_via.value}
+        statement = self._insert(Member).values(guild_id=guild_id, user_id=user_id, first_seen=now, **values)
+        statement = statement.on_conflict_do_update(index_elements=[Member.guild_id, Member.user_id], set_=values)
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def follow(self, guild_id: int, follower_id: int, followee_id: int, via: str, now: datetime) -> bool:
+        """Record a follow; False when it already existed."""
+        statement = self._insert(Follow).values(
+            guild_id=guild_id, follower_id=follower_id, followee_id=followee_id, since=now, via=via
+        ).on_conflict_do_nothing()
+        async with self._sessions.begin() as session:
+            return _rowcount(await session.execute(statement)) > 0
+
+    async def record_demand(
+        self, guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
+        channel_id: int | None = None, message_id: int | None = None,
+    ) -> int:
+        demand = Demand(
+            guild_id=guild_id, requester_id=requester_id, target_id=target_id, channel_id=channel_id,
+            message_id=message_id, kind=kind, outcome=verdict.outcome.value,
+            reasons=[reason.as_dict() for reason in verdict.reasons], evidence=dict(verdict.evidence),
+            created_at=now,
+        )
+        async with self._sessions.begin() as session:
+            session.add(demand)
+            await session.flush()
+            return demand.id
+
+    async def recent_demands(self, guild_id: int, requester_id: int, since: datetime) -> list[PastDemand]:
+        query = select(Demand.target_id, Demand.outcome, Demand.created_at).where(
+            Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since)
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [PastDemand(target, Outcome(outcome), _aware(at)) for target, outcome, at in rows]
+
+    async def demand(self, demand_id: int) -> StoredDemand | None:
+        async with self._sessions() as session:
+            row = await session.get(Demand, demand_id)
+        return _stored(row) if row is not None else None
+
+    async def latest_demand(self, guild_id: int, requester_id: int, target_id: int) -> StoredDemand | None:
+        query = (select(Demand)
+                 .where(Demand.guild_id == guild_id, Demand.requester_id == requester_id,
+                        Demand.target_id == target_id)
+                 .order_by(Demand.created_at.desc(), Demand.id.desc()).limit(1))
+        async with self._sessions() as session:
+            row = (await session.execute(query)).scalar_one_or_none()
+        return _stored(row) if row is not None else None
+
+
+def _event_row(event: Interaction) -> dict[str, Any]:
+    return {
+        "guild_id": event.guild_id, "actor_id": event.actor_id, "target_id": event.target_id,
+        "kind": event.kind.value, "channel_id": event.channel_id, "source_id": event.source_id,
+        "occurred_at": event.occurred_at,
+    }
+
+
+def _direction(guild_id: int, actor_id: int, target_id: int, since: datetime) -> Select[int, str, datetime]:
+    e = InteractionEvent
+    return select(e.actor_id, e.kind, e.occurred_at).where(
+        e.guild_id == guild_id, e.actor_id == actor_id, e.target_id == target_id, e.occurred_at >= since)
+
+
+def _pair_events(guild_id: int, requester_id: int, target_id: int, since: datetime) -> Any:
+    # Two index range scans beat one OR over the composite index.
+    return union_all(_direction(guild_id, requester_id, target_id, since),
+                     _direction(guild_id, target_id, requester_id, since))
+
+
+def _follows(guild_id: int, follower_id: int, followee_id: int) -> ColumnElement[bool]:
+    return select(literal(True)).where(
+        Follow.guild_id == guild_id, Follow.follower_id == follower_id, Follow.followee_id == followee_id,
+    ).exists()
+
+
+def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime) -> Select[Any]:
+    e = InteractionEvent
+    activity = select(func.count()).where(
+        e.guild_id == guild_id, e.actor_id == requester_id, e.occurred_at >= since).scalar_subquery()
+    first_seen = select(Member.first_seen).where(
+        Member.guild_id == guild_id, Member.user_id == requester_id).scalar_subquery()
+    top_channel = (select(e.channel_id)
+                   .where(e.guild_id == guild_id, e.actor_id == target_id, e.occurred_at >= since)
+                   .group_by(e.channel_id).order_by(func.count().desc(), e.channel_id).limit(1)
+                   .scalar_subquery())
+    return select(activity, first_seen, _follows(guild_id, requester_id, target_id),
+                  _follows(guild_id, target_id, requester_id), top_channel)
+
+
+def _aware(value: datetime) -> datetime:
+    # Raw columns read through union/subqueries skip the column type on SQLite; give them their zone.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _rowcount(result: Any) -> int:
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
+def _stored(row: Demand) -> StoredDemand:
+    return StoredDemand(
+        id=row.id, guild_id=row.guild_id, requester_id=row.requester_id, target_id=row.target_id,
+        channel_id=row.channel_id, message_id=row.message_id, kind=row.kind, outcome=Outcome(row.outcome),
+        reasons=list(row.reasons), evidence=dict(row.evidence), created_at=row.created_at,
+    )
+

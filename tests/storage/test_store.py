@@ -1,0 +1,120 @@
+"""Storage behaviour on every backend: idempotent batches, the pair summary, demands, retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Policy
+from bot.core.model import InteractionKind, Outcome, Preferences, Reason, RequestsFrom, Verdict
+from bot.core.scoring import decay
+from bot.storage import Store
+from tests.factories import GUILD, NOW, interaction
+
+ALICE, BOB, CAROL = 1, 2, 3
+POLICY = Policy()
+
+
+async def test_same_batch_twice_gives_same_counts(store: Store) -> None:
+    batch = [interaction(ALICE, BOB, kind, days_ago=d) for d in (1, 2, 3) for kind in InteractionKind]
+    await store.write_events(batch)
+    first = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+
+    await store.write_events(batch)
+    again = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+
+    assert again == first
+    assert await store.event_count(GUILD) == len(batch)
+
+
+async def test_summary_counts_each_kind_in_each_direction(store: Store) -> None:
+    await store.write_events([
+        interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=2),
+        interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=1),
+        interaction(ALICE, BOB, InteractionKind.REACTION, days_ago=1),
+        interaction(BOB, ALICE, InteractionKind.CONVERSATION, days_ago=3),
+        interaction(ALICE, CAROL, InteractionKind.REPLY, days_ago=1),  # another pair: not counted
+        interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=1, guild=GUILD + 1),  # another guild
+    ])
+    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+
+    assert summary.outgoing.counts == {InteractionKind.REPLY: 2, InteractionKind.REACTION: 1}
+    assert summary.incoming.counts == {InteractionKind.CONVERSATION: 1}
+    assert summary.first_interaction == NOW - timedelta(days=3)
+    assert summary.last_interaction == NOW - timedelta(days=1)
+    assert summary.requester_activity == 4  # Alice's interactions with anyone in this guild
+    assert summary.requester_days_known == pytest.approx(2.0)  # Alice first acted 2 days ago
+    assert summary.target_top_channel_id == 50
+
+
+async def test_scores_decay_with_the_configured_half_life(store: Store) -> None:
+    half_life = POLICY.half_life_days
+    await store.write_events([interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=half_life),
+                              interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=0)])
+    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    assert summary.outgoing.score == pytest.approx(POLICY.weights.reply * 1.5)
+    assert decay(half_life * 86_400, half_life) == pytest.approx(0.5)
+
+
+async def test_window_excludes_old_interactions(store: Store) -> None:
+    await store.write_events([interaction(ALICE, BOB, days_ago=POLICY.window_days + 1),
+                              interaction(ALICE, BOB, days_ago=POLICY.window_days - 1)])
+    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    assert summary.outgoing.total == 1
+
+
+async def test_first_seen_only_moves_back_in_time(store: Store) -> None:
+    await store.write_events([interaction(CAROL, ALICE, days_ago=1)])
+    await store.write_events([interaction(CAROL, ALICE, days_ago=10)])  # a backfill of older history
+    await store.write_events([interaction(CAROL, ALICE, days_ago=0.5)])
+    summary = await store.pair_summary(GUILD, CAROL, ALICE, POLICY, NOW)
+    assert summary.requester_days_known == pytest.approx(10.0)
+
+
+async def test_withdrawing_a_message_removes_its_interactions(store: Store) -> None:
+    await store.write_events([interaction(ALICE, BOB, InteractionKind.REPLY, source=77),
+                              interaction(ALICE, CAROL, InteractionKind.MENTION, source=77),
+                              interaction(ALICE, BOB, InteractionKind.REPLY, source=78)])
+    assert await store.withdraw_source(GUILD + 1, 77) == 0  # another guild's message with the same id
+    assert await store.withdraw_source(GUILD, 77) == 2
+    assert await store.event_count(GUILD) == 1
+
+
+async def test_retention_purges_only_old_events(store: Store) -> None:
+    await store.write_events([interaction(ALICE, BOB, days_ago=400), interaction(ALICE, BOB, days_ago=10)])
+    assert await store.purge_events_before(NOW - timedelta(days=365)) == 1
+    assert await store.event_count() == 1
+
+
+async def test_follows_show_in_the_summary_and_are_idempotent(store: Store) -> None:
+    assert await store.follow(GUILD, BOB, ALICE, "command", NOW)
+    assert not await store.follow(GUILD, BOB, ALICE, "command", NOW)
+    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    assert summary.target_follows_requester and not summary.requester_follows_target
+
+
+async def test_demands_are_stored_with_their_verdict(store: Store) -> None:
+    verdict = Verdict(Outcome.DECLINE, (Reason("not_enough_engagement", {"score_out": 1.5, "needed": 3.0}),),
+                      {"score_out": 1.5, "window_days": 90})
+    first = await store.record_demand(GUILD, CAROL, ALICE, kind="reciprocal", verdict=verdict,
+                                     now=NOW - timedelta(hours=2))
+    latest = await store.record_demand(GUILD, CAROL, ALICE, kind="request", verdict=verdict, now=NOW,
+                                      channel_id=5, message_id=6)
+
+    stored = await store.latest_demand(GUILD, CAROL, ALICE)
+    assert stored is not None and stored.id == latest != first
+    assert stored.outcome is Outcome.DECLINE and stored.created_at == NOW
+    assert stored.reasons == [{"code": "not_enough_engagement", "score_out": 1.5, "needed": 3.0}]
+    assert (stored.channel_id, stored.message_id, stored.kind) == (5, 6, "request")
+    assert await store.latest_demand(GUILD + 1, CAROL, ALICE) is None
+    recent = await store.recent_demands(GUILD, CAROL, NOW - timedelta(hours=1))
+    assert [(d.target_id, d.at) for d in recent] == [(ALICE, NOW)]
+
+
+async def test_preferences_default_and_update(store: Store) -> None:
+    assert await store.preferences(GUILD, ALICE) == Preferences()
+    wanted = Preferences(requests_from=RequestsFrom.NOBODY, auto_accept=True)
+    await store.set_preferences(GUILD, ALICE, wanted, NOW)
+    assert await store.preferences(GUILD, ALICE) == wanted
+    assert await store.preferences(GUILD + 1, ALICE) == Preferences()
