@@ -6,15 +6,16 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import ConfigError, Environment, Settings, load_settings
 from bot.core.detect import Detector, detector_for
-from bot.core.model import Outcome, Reason, Verdict
+from bot.core.model import PairSummary, Verdict
 from bot.core.texts import Names, render_private, render_public
+from bot.storage import Store, StoredDemand, make_engine
 
 EXIT_USAGE = 2
 
@@ -138,41 +139,38 @@ def _explain(args: argparse.Namespace, env: Environment) -> int:
     from bot.storage.migrate import upgrade
 
     upgrade(env.database_url)
-    report = asyncio.run(_explain_report(env, settings, args.guild, args.requester, args.target))
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-    else:
-        print(_explain_text(report, settings, args.requester, args.target))
-    return 0
-
-
-async def _explain_report(env: Environment, settings: Settings, guild: int, requester: int,
-                          target: int) -> dict[str, object]:
-    from bot.storage import Store, make_engine
-
-    store = Store(make_engine(env.database_url))
-    try:
-        demand = await store.latest_demand(guild, requester, target)
-        summary = await store.pair_summary(guild, requester, target, settings.policy, datetime.now(UTC))
-    finally:
-        await store.close()
-    return {
+    demand, summary = asyncio.run(_explain_data(env, settings, args.guild, args.requester, args.target))
+    report = {
         "outcome": demand.outcome.value if demand else None,
         "reasons": demand.reasons if demand else [],
         "evidence": demand.evidence if demand else {},
         "demanded_at": demand.created_at.isoformat() if demand else None,
         "summary": summary.as_dict(),
     }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        verdict = demand.verdict() if demand else None
+        print(_explain_text(report, verdict, settings, args.requester, args.target))
+    return 0
 
 
-def _explain_text(report: dict[str, object], settings: Settings, requester: int, target: int) -> str:
+async def _explain_data(env: Environment, settings: Settings, guild: int, requester: int,
+                        target: int) -> tuple[StoredDemand | None, PairSummary]:
+    store = Store(make_engine(env.database_url))
+    try:
+        demand = await store.latest_demand(guild, requester, target)
+        summary = await store.pair_summary(guild, requester, target, settings.policy, datetime.now(UTC))
+    finally:
+        await store.close()
+    return demand, summary
+
+
+def _explain_text(report: Mapping[str, object], verdict: Verdict | None, settings: Settings, requester: int,
+                  target: int) -> str:
     summary = json.dumps(report["summary"], indent=2)
-    if report["outcome"] is None:
+    if verdict is None:
         return f"No demand from {requester} to {target} is stored.\nCurrent history:\n{summary}"
-    reasons = report["reasons"]
-    evidence = report["evidence"]
-    assert isinstance(reasons, list) and isinstance(evidence, dict)
-    verdict = Verdict(Outcome(str(report["outcome"])), tuple(Reason.from_dict(r) for r in reasons), evidence)
     names = Names(requester=f"@{requester}", target=f"@{target}")
     templates = settings.replies.templates()
     return (f"Verdict ({report['demanded_at']}): {verdict.outcome}\n"

@@ -81,6 +81,7 @@ class Ingest(_Section):
     flush_interval_seconds: float = Field(2.0, gt=0, le=300)
     retention_days: int = Field(365, ge=1, le=3650)
     conversation_gap_minutes: float = Field(5.0, gt=0, le=240)
+    member_leave: Literal["keep", "purge"] = "keep"
 
 
 def _template_errors(section: str, templates: Mapping[str, str], allowed: Mapping[str, frozenset[str]]) -> None:
@@ -165,6 +166,10 @@ class Replies(_Section):
         return Templates(self.public, self.private, self.reasons, self.how_to_earn, self.how_to_earn_anywhere)
 
 
+class Listen(_Section):
+    member_mentions: bool = False
+
+
 class DiscordSettings(_Section):
     sync_guild_id: int | None = None
     non_demand_mention: Literal["help", "silent"] = "help"
@@ -181,6 +186,7 @@ class Settings(_Section):
     detection: Detection = Detection()
     replies: Replies = Replies()
     ingest: Ingest = Ingest()
+    listen: Listen = Listen()
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
 

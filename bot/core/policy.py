@@ -71,6 +71,7 @@ def _evidence(summary: PairSummary, policy: Policy) -> Evidence:
         "interactions_in": summary.incoming.total,
         "requester_activity": summary.requester_activity,
         "requester_days_known": round(summary.requester_days_known, 1),
+        "target_top_channel_id": summary.target_top_channel_id,
     }
     for prefix, direction in (("out", summary.outgoing), ("in", summary.incoming)):
         for kind, count in sorted(direction.counts.items()):

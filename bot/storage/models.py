@@ -54,6 +54,8 @@ class InteractionEvent(Base):
         UniqueConstraint("guild_id", "source_id", "kind", "actor_id", "target_id", name="uq_interaction_events_source"),
         # The pair summary reads both directions of one pair inside a time window.
         Index("ix_interaction_events_pair", "guild_id", "actor_id", "target_id", "occurred_at"),
+        # A member's own activity (standing, where they are active) inside a time window.
+        Index("ix_interaction_events_actor", "guild_id", "actor_id", "occurred_at"),
         # Retention purges by age.
         Index(None, "occurred_at"),
     )

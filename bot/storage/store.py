@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -29,6 +30,7 @@ from bot.core.model import (
     PairSummary,
     PastDemand,
     Preferences,
+    Reason,
     RequestsFrom,
     TimedInteraction,
     Verdict,
@@ -37,8 +39,16 @@ from bot.core.scoring import RequesterStanding, summarize
 from bot.storage.db import sessions
 from bot.storage.models import Demand, Follow, InteractionEvent, Member
 
-# SQLite allows 32,766 bound parameters a statement; 7 columns a row keeps chunks well under it.
-INSERT_CHUNK = 2_000
+EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
+FIRST_SEEN_CACHE = 200_000
+TOP_CHANNEL_SAMPLE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInputs:
+    summary: PairSummary
+    target_preferences: Preferences
+    recent_demands: list[PastDemand]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +65,23 @@ class StoredDemand:
     evidence: dict[str, Any]
     created_at: datetime
 
+    def verdict(self) -> Verdict:
+        return Verdict(self.outcome, tuple(Reason.from_dict(reason) for reason in self.reasons), self.evidence)
+
 
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # The hot write path skips per-row ORM work: one statement compiled once, rows as plain tuples.
+        insert_events = self._insert(InteractionEvent).inline().values(dict.fromkeys(EVENT_COLUMNS))
+        insert_events = insert_events.on_conflict_do_nothing()
+        self._insert_events_sql = str(insert_events.compile(dialect=engine.dialect))
+        processor = InteractionEvent.__table__.c.occurred_at.type.bind_processor(engine.dialect)
+        self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
+        # Members whose first_seen is known to be no later than this: their events need no upsert.
+        self._first_seen: dict[tuple[int, int], datetime] = {}
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -71,19 +92,25 @@ class Store:
         """Store a batch in one transaction; events already stored (same source) are skipped."""
         if not events:
             return
-        rows = [_event_row(event) for event in events]
+        to_db = self._occurred_at_to_db
+        rows = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id, to_db(e.occurred_at))
+                for e in events]
         async with self.engine.begin() as connection:
-            for start in range(0, len(rows), INSERT_CHUNK):
-                statement = self._insert(InteractionEvent).on_conflict_do_nothing()
-                await connection.execute(statement, rows[start:start + INSERT_CHUNK])
+            await connection.exec_driver_sql(self._insert_events_sql, rows)
             await self._note_first_seen(connection, events)
 
     async def _note_first_seen(self, connection: AsyncConnection, events: Sequence[Interaction]) -> None:
         earliest: dict[tuple[int, int], datetime] = {}
         for event in events:
             key = (event.guild_id, event.actor_id)
-            if key not in earliest or event.occurred_at < earliest[key]:
+            known = earliest.get(key) or self._first_seen.get(key)
+            if known is None or event.occurred_at < known:
                 earliest[key] = event.occurred_at
+        if not earliest:
+            return
+        self._first_seen.update(earliest)
+        while len(self._first_seen) > FIRST_SEEN_CACHE:
+            del self._first_seen[next(iter(self._first_seen))]
         rows = [{"guild_id": g, "user_id": u, "first_seen": at} for (g, u), at in sorted(earliest.items())]
         statement = self._insert(Member)
         # A backfill may bring older history later: first_seen only ever moves back in time.
@@ -110,6 +137,19 @@ class Store:
                 InteractionEvent.actor_id == actor_id, InteractionEvent.kind == InteractionKind.REACTION.value))
         return _rowcount(result)
 
+    async def forget_member(self, guild_id: int, user_id: int) -> None:
+        """Erase everything about one member in one guild: events both ways, follows, demands, preferences."""
+        e = InteractionEvent
+        self._first_seen.pop((guild_id, user_id), None)
+        async with self._sessions.begin() as session:
+            await session.execute(delete(e).where(e.guild_id == guild_id, or_(e.actor_id == user_id,
+                                                                              e.target_id == user_id)))
+            await session.execute(delete(Follow).where(
+                Follow.guild_id == guild_id, or_(Follow.follower_id == user_id, Follow.followee_id == user_id)))
+            await session.execute(delete(Demand).where(
+                Demand.guild_id == guild_id, or_(Demand.requester_id == user_id, Demand.target_id == user_id)))
+            await session.execute(delete(Member).where(Member.guild_id == guild_id, Member.user_id == user_id))
+
     async def purge_events_before(self, cutoff: datetime) -> int:
         """Retention: forget interactions older than the window moderators chose."""
         async with self._sessions.begin() as session:
@@ -118,17 +158,23 @@ class Store:
 
     # --- reading history ------------------------------------------------------------------------
 
-    async def pair_summary(
+    async def decision_inputs(
         self, guild_id: int, requester_id: int, target_id: int, policy: Policy, now: datetime
-    ) -> PairSummary:
-        """The one query path for a pair's history: both directions in the window, plus standing."""
+    ) -> DecisionInputs:
+        """Everything `decide` needs about a pair, in three statements on one connection.
+
+        The one query path for a pair's history: both directions inside the window, the requester's
+        standing, the target's preferences, and the requester's demands inside the cooldown.
+        """
         since = now - timedelta(days=policy.window_days)
-        async with self._sessions() as session:
-            pair_rows = (await session.execute(_pair_events(guild_id, requester_id, target_id, since))).all()
-            standing_row = (await session.execute(
-                _standing(guild_id, requester_id, target_id, since))).one()
+        cooldown_start = now - timedelta(minutes=policy.cooldown_minutes)
+        async with self.engine.connect() as connection:
+            pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since))).all()
+            standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since))).one()
+            demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start))).all()
         interactions = [TimedInteraction(actor, InteractionKind(kind), _aware(at)) for actor, kind, at in pair_rows]
-        activity, first_seen, follows_target, followed_by_target, top_channel = standing_row
+        (activity, first_seen, follows_target, followed_by_target, top_channel,
+         requests_from, auto_accept, explain_via) = standing_row
         standing = RequesterStanding(
             activity=activity or 0,
             first_seen=_aware(first_seen) if first_seen is not None else None,
@@ -136,8 +182,17 @@ class Store:
             followed_by_target=bool(followed_by_target),
             target_top_channel_id=top_channel,
         )
-        return summarize(guild_id, requester_id, target_id, interactions=interactions, standing=standing,
-                         policy=policy, now=now)
+        summary = summarize(guild_id, requester_id, target_id, interactions=interactions, standing=standing,
+                            policy=policy, now=now)
+        preferences = Preferences() if requests_from is None else Preferences(
+            RequestsFrom(requests_from), bool(auto_accept), ExplainVia(explain_via))
+        recent = [PastDemand(target, Outcome(outcome), _aware(at)) for target, outcome, at in demand_rows]
+        return DecisionInputs(summary, preferences, recent)
+
+    async def pair_summary(
+        self, guild_id: int, requester_id: int, target_id: int, policy: Policy, now: datetime
+    ) -> PairSummary:
+        return (await self.decision_inputs(guild_id, requester_id, target_id, policy, now)).summary
 
     async def event_count(self, guild_id: int | None = None) -> int:
         query = select(func.count()).select_from(InteractionEvent)
@@ -187,10 +242,8 @@ class Store:
             return demand.id
 
     async def recent_demands(self, guild_id: int, requester_id: int, since: datetime) -> list[PastDemand]:
-        query = select(Demand.target_id, Demand.outcome, Demand.created_at).where(
-            Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since)
-        async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(_demands_since(guild_id, requester_id, since))).all()
         return [PastDemand(target, Outcome(outcome), _aware(at)) for target, outcome, at in rows]
 
     async def demand(self, demand_id: int) -> StoredDemand | None:
@@ -206,14 +259,6 @@ class Store:
         async with self._sessions() as session:
             row = (await session.execute(query)).scalar_one_or_none()
         return _stored(row) if row is not None else None
-
-
-def _event_row(event: Interaction) -> dict[str, Any]:
-    return {
-        "guild_id": event.guild_id, "actor_id": event.actor_id, "target_id": event.target_id,
-        "kind": event.kind.value, "channel_id": event.channel_id, "source_id": event.source_id,
-        "occurred_at": event.occurred_at,
-    }
 
 
 def _direction(guild_id: int, actor_id: int, target_id: int, since: datetime) -> Select[int, str, datetime]:
@@ -240,12 +285,24 @@ def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime)
         e.guild_id == guild_id, e.actor_id == requester_id, e.occurred_at >= since).scalar_subquery()
     first_seen = select(Member.first_seen).where(
         Member.guild_id == guild_id, Member.user_id == requester_id).scalar_subquery()
-    top_channel = (select(e.channel_id)
-                   .where(e.guild_id == guild_id, e.actor_id == target_id, e.occurred_at >= since)
-                   .group_by(e.channel_id).order_by(func.count().desc(), e.channel_id).limit(1)
-                   .scalar_subquery())
+    # Where the target has been most active lately: their latest posts say it as well as all of them.
+    latest = (select(e.channel_id)
+              .where(e.guild_id == guild_id, e.actor_id == target_id, e.occurred_at >= since)
+              .order_by(e.occurred_at.desc()).limit(TOP_CHANNEL_SAMPLE).subquery())
+    top_channel = (select(latest.c.channel_id).group_by(latest.c.channel_id)
+                   .order_by(func.count().desc(), latest.c.channel_id).limit(1).scalar_subquery())
+    def target_preference(column: Any) -> Any:
+        return select(column).where(Member.guild_id == guild_id, Member.user_id == target_id).scalar_subquery()
+
     return select(activity, first_seen, _follows(guild_id, requester_id, target_id),
-                  _follows(guild_id, target_id, requester_id), top_channel)
+                  _follows(guild_id, target_id, requester_id), top_channel,
+                  target_preference(Member.requests_from), target_preference(Member.auto_accept),
+                  target_preference(Member.explain_via))
+
+
+def _demands_since(guild_id: int, requester_id: int, since: datetime) -> Select[int, str, datetime]:
+    return select(Demand.target_id, Demand.outcome, Demand.created_at).where(
+        Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since)
 
 
 def _aware(value: datetime) -> datetime:

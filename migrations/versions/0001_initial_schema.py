@@ -77,6 +77,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("interaction_events", schema=None) as batch_op:
+        batch_op.create_index("ix_interaction_events_actor", ["guild_id", "actor_id", "occurred_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_interaction_events_occurred_at"), ["occurred_at"], unique=False)
         batch_op.create_index(
             "ix_interaction_events_pair", ["guild_id", "actor_id", "target_id", "occurred_at"], unique=False
@@ -99,6 +100,7 @@ def downgrade() -> None:
     op.drop_table("members")
     with op.batch_alter_table("interaction_events", schema=None) as batch_op:
         batch_op.drop_index("ix_interaction_events_pair")
+        batch_op.drop_index("ix_interaction_events_actor")
         batch_op.drop_index(batch_op.f("ix_interaction_events_occurred_at"))
 
     op.drop_table("interaction_events")

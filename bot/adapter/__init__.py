@@ -1,0 +1,1 @@
+"""The Discord adapter: translates gateway events and interactions to core calls and back."""

@@ -1,0 +1,91 @@
+"""Recording who interacts with whom from gateway events: ids and times, never text."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.adapter._messages import addresses_bot, facts_from
+from bot.core.ingest import interactions_from_message
+from bot.core.model import Interaction, InteractionKind
+
+if TYPE_CHECKING:
+    from bot.adapter.app import QuidProNo
+
+log = logging.getLogger(__name__)
+
+
+class Ingest(commands.Cog):
+    def __init__(self, bot: QuidProNo) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.purge_expired.start()
+
+    async def cog_unload(self) -> None:
+        self.purge_expired.cancel()
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        facts = facts_from(message)
+        if facts is None or self._is_demand(message):
+            return  # a demand is not engagement: it earns the demander nothing
+        self.bot.batcher.extend(interactions_from_message(facts))
+        turn = self.bot.conversations.observe(facts)
+        if turn is not None:
+            self.bot.batcher.add(turn)
+
+    def _is_demand(self, message: discord.Message) -> bool:
+        bot_user = self.bot.user
+        if bot_user is None or not addresses_bot(message, bot_user, self.bot.settings.listen.member_mentions):
+            return False
+        return self.bot.detector.classify(message.content).demand
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        author_id = payload.message_author_id
+        if payload.guild_id is None or author_id is None or author_id == payload.user_id:
+            return
+        if payload.member is not None and payload.member.bot:
+            return
+        self.bot.batcher.add(Interaction(
+            payload.guild_id, payload.user_id, author_id, InteractionKind.REACTION, payload.channel_id,
+            payload.message_id, self.bot.now(),
+        ))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None:
+            return
+        await self.bot.batcher.flush()
+        await self.bot.store.withdraw_reaction(payload.guild_id, payload.message_id, payload.user_id)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        await self.bot.batcher.flush()  # the message's interactions may still be waiting in memory
+        await self.bot.store.withdraw_source(payload.guild_id, payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        if self.bot.settings.ingest.member_leave != "purge":
+            return
+        await self.bot.batcher.flush()
+        await self.bot.store.forget_member(payload.guild_id, payload.user.id)
+        self.bot.conversations.forget_member(payload.user.id)
+        log.info("event=member_purged guild_id=%s", payload.guild_id)
+
+    @tasks.loop(hours=6)
+    async def purge_expired(self) -> None:
+        cutoff = self.bot.now() - timedelta(days=self.bot.settings.ingest.retention_days)
+        purged = await self.bot.store.purge_events_before(cutoff)
+        log.info("event=retention_purge purged=%d", purged)
+
+
+async def setup(bot: QuidProNo) -> None:
+    await bot.add_cog(Ingest(bot))

@@ -1,0 +1,72 @@
+"""Starting and stopping the bot: signals, the local stand-in switch, a clean flush on the way out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+import yarl
+
+from bot import logs
+from bot.adapter.app import QuidProNo
+from bot.config import Environment, Settings
+from bot.storage import Store, make_engine
+from bot.storage.db import redact
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_TOKEN = 0, 1, 2
+
+
+def point_discord_at(env: Environment) -> None:
+    """Send REST and the gateway to another server (a local Discord stand-in); discord.py has no option."""
+    if env.api_base:
+        discord.http.Route.BASE = env.api_base.rstrip("/")
+    if env.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(env.gateway_url)
+
+
+def run_bot(env: Environment, settings: Settings) -> int:
+    assert env.token is not None
+    logs.configure(settings.logging.format, settings.logging.level, secrets=[env.token.get_secret_value()])
+    point_discord_at(env)
+    return asyncio.run(_serve(env, settings))
+
+
+async def _serve(env: Environment, settings: Settings) -> int:
+    assert env.token is not None
+    store = Store(make_engine(env.database_url))
+    # A stand-in gateway is one shard at a known URL; against Discord, ask it how many shards to run.
+    bot = QuidProNo(settings, store, shard_count=1 if env.gateway_url else None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("event=starting database=%s", redact(env.database_url))
+    running = asyncio.create_task(bot.start(env.token.get_secret_value()), name="bot")
+    stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        await bot.close()  # stops the gateway, then writes every event already received
+        await store.close()
+    return _exit_code(running)
+
+
+def _exit_code(running: asyncio.Task[None]) -> int:
+    if not running.done():
+        running.cancel()
+        return EXIT_OK
+    with contextlib.suppress(asyncio.CancelledError):
+        error = running.exception()
+        if isinstance(error, discord.LoginFailure):
+            log.error("event=login_failed reason=%s", "Discord rejected DISCORD_TOKEN; create a new one")
+            return EXIT_BAD_TOKEN
+        if error is not None:
+            log.error("event=crashed error=%r", error)
+            return EXIT_FAILED
+    return EXIT_OK

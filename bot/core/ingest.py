@@ -1,0 +1,95 @@
+"""From what happened in a channel to the interactions worth recording. Pure: no discord, no I/O."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from bot.core.model import Interaction, InteractionKind
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """The ids a message carries; never its text."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    author_id: int
+    created_at: datetime
+    reply_to_author_id: int | None = None
+    mentioned_ids: tuple[int, ...] = field(default=())
+
+
+def interactions_from_message(facts: MessageFacts) -> list[Interaction]:
+    """A reply counts once towards the replied-to author; each other mentioned member once as a mention."""
+
+    def to(target: int, kind: InteractionKind) -> Interaction:
+        return Interaction(facts.guild_id, facts.author_id, target, kind, facts.channel_id, facts.message_id,
+                           facts.created_at)
+
+    found = []
+    if facts.reply_to_author_id is not None and facts.reply_to_author_id != facts.author_id:
+        found.append(to(facts.reply_to_author_id, InteractionKind.REPLY))
+    for member in dict.fromkeys(facts.mentioned_ids):  # ordered, deduplicated
+        if member not in (facts.author_id, facts.reply_to_author_id):
+            found.append(to(member, InteractionKind.MENTION))
+    return found
+
+
+@dataclass(slots=True)
+class _Turn:
+    author_id: int
+    at: datetime
+
+
+class ConversationTracker:
+    """Counts a conversation turn when A writes within `gap` after B in the same channel.
+
+    Farming-proof by construction: a run of messages by one author counts nothing (the last
+    speaker is then themselves), and an ordered pair earns at most one turn per channel per `gap`,
+    so two accounts trading messages quickly gain no more than two people talking normally.
+    Memory is bounded: only the most recent `max_channels` channels and `max_pairs` pairs are kept.
+    """
+
+    def __init__(self, gap: timedelta, max_channels: int = 10_000, max_pairs: int = 100_000) -> None:
+        self._gap = gap
+        self._last: OrderedDict[int, _Turn] = OrderedDict()
+        self._credited: OrderedDict[tuple[int, int, int], datetime] = OrderedDict()
+        self._max_channels = max_channels
+        self._max_pairs = max_pairs
+
+    def observe(self, facts: MessageFacts) -> Interaction | None:
+        previous = self._last.get(facts.channel_id)
+        self._remember(self._last, facts.channel_id, _Turn(facts.author_id, facts.created_at), self._max_channels)
+        if previous is None or previous.author_id == facts.author_id:
+            return None
+        if not timedelta(0) <= facts.created_at - previous.at <= self._gap:
+            return None
+        pair = (facts.channel_id, facts.author_id, previous.author_id)
+        credited = self._credited.get(pair)
+        if credited is not None and facts.created_at - credited < self._gap:
+            return None
+        self._remember(self._credited, pair, facts.created_at, self._max_pairs)
+        return Interaction(facts.guild_id, facts.author_id, previous.author_id, InteractionKind.CONVERSATION,
+                           facts.channel_id, facts.message_id, facts.created_at)
+
+    def forget_member(self, user_id: int) -> None:
+        """Drop a member from memory (they left, or asked to be forgotten)."""
+        for channel, turn in list(self._last.items()):
+            if turn.author_id == user_id:
+                del self._last[channel]
+        for pair in [p for p in self._credited if user_id in p[1:]]:
+            del self._credited[pair]
+
+    @staticmethod
+    def _remember(cache: OrderedDict[K, V], key: K, value: V, limit: int) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > limit:
+            cache.popitem(last=False)
