@@ -15,6 +15,7 @@ from bot.config import ConfigError, Environment, Settings, load_settings
 from bot.core.detect import Detector, detector_for
 from bot.core.model import PairSummary, Verdict
 from bot.core.texts import Names, render_private, render_public
+from bot.health import check_heartbeat
 from bot.storage import Store, StoredDemand, make_engine
 
 EXIT_USAGE = 2
@@ -58,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--target", type=int, required=True)
     explain.add_argument("--json", action="store_true")
     explain.set_defaults(handler=_explain)
+
+    health = commands.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
+    health.set_defaults(handler=_health)
 
     evaluate = commands.add_parser("eval", help="measure detection on a labelled TSV")
     evaluate.add_argument("file", type=Path)
@@ -107,6 +111,13 @@ def _check(args: argparse.Namespace, env: Environment) -> int:
 def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO) -> None:
     for line in lines:
         out.write(json.dumps(detector.classify(line.rstrip("\r\n")).as_dict(), ensure_ascii=False) + "\n")
+
+
+def _health(_args: argparse.Namespace, env: Environment) -> int:
+    settings = _settings(env).health
+    problem = check_heartbeat(Path(settings.heartbeat_file), settings.max_age_seconds)
+    print(problem or "healthy", file=sys.stderr if problem else sys.stdout)
+    return 1 if problem else 0
 
 
 def _eval(args: argparse.Namespace, _env: Environment) -> int:

@@ -170,10 +170,17 @@ class Listen(_Section):
     member_mentions: bool = False
 
 
+class Health(_Section):
+    heartbeat_file: str = "data/heartbeat.json"
+    max_age_seconds: int = Field(120, ge=30, le=3600)
+
+
 class DiscordSettings(_Section):
     sync_guild_id: int | None = None
     non_demand_mention: Literal["help", "silent"] = "help"
     max_targets: int = Field(3, ge=1, le=10)
+    guild_ready_timeout: float = Field(2.0, gt=0, le=60)
+    shutdown_drain_seconds: float = Field(2.0, ge=0, le=30)
 
 
 class LoggingSettings(_Section):
@@ -189,6 +196,7 @@ class Settings(_Section):
     listen: Listen = Listen()
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
+    health: Health = Health()
 
 
 @dataclass(frozen=True)

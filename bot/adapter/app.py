@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pkgutil
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import discord
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.adapter import exts
 from bot.config import Settings
 from bot.core.detect import Detector, detector_for
 from bot.core.ingest import ConversationTracker
+from bot.health import write_heartbeat
 from bot.storage import EventBatcher, Store
 
 log = logging.getLogger(__name__)
@@ -43,11 +47,13 @@ class QuidProNo(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             shard_count=shard_count,
+            guild_ready_timeout=settings.discord.guild_ready_timeout,
         )
         self.settings = settings
         self.store = store
         self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds)
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
+        self._event_seen = asyncio.Event()
 
     @property
     def detector(self) -> Detector:
@@ -59,6 +65,7 @@ class QuidProNo(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.batcher.start()
+        self.heartbeat.start()
         for module in pkgutil.iter_modules(exts.__path__, f"{exts.__name__}."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
@@ -74,6 +81,13 @@ class QuidProNo(commands.AutoShardedBot):
             synced = await self.tree.sync(guild=guild)
         log.info("event=commands_synced count=%d scope=%s", len(synced), guild_id or "global")
 
+    @tasks.loop(seconds=30)
+    async def heartbeat(self) -> None:
+        """Fresh only while connected and writing: what the container health check looks at."""
+        if self.is_ready() and not self.is_closed() and self.batcher.last_error is None:
+            write_heartbeat(Path(self.settings.health.heartbeat_file), self.now(), guilds=len(self.guilds),
+                            latency_ms=round(self.latency * 1000))
+
     async def on_ready(self) -> None:
         log.info("event=ready user_id=%s guilds=%d", self.user and self.user.id, len(self.guilds))
 
@@ -81,8 +95,22 @@ class QuidProNo(commands.AutoShardedBot):
         # One failing handler must never stop the bot: log with context and carry on.
         log.exception("event=handler_failed handler=%s", event_method)
 
+    async def on_socket_event_type(self, _event_type: str) -> None:
+        self._event_seen.set()
+
+    async def drain(self, quiet: float = 0.2) -> None:
+        """Before a planned stop, read what the gateway already sent until it has been quiet a moment."""
+        deadline = time.monotonic() + self.settings.discord.shutdown_drain_seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            self._event_seen.clear()
+            try:
+                await asyncio.wait_for(self._event_seen.wait(), timeout=min(quiet, remaining))
+            except TimeoutError:
+                return
+
     async def close(self) -> None:
         """Stop receiving first, then write every event already received."""
+        self.heartbeat.cancel()
         await super().close()
         await self.batcher.close()
         log.info("event=stopped pending=%d", self.batcher.pending)

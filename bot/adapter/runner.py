@@ -52,6 +52,8 @@ async def _serve(env: Environment, settings: Settings) -> int:
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
+        if stop.is_set() and not running.done():
+            await bot.drain()  # events sent before the signal are on the wire: record them too
         await bot.close()  # stops the gateway, then writes every event already received
         await store.close()
     return _exit_code(running)

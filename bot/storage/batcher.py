@@ -26,6 +26,7 @@ class EventBatcher:
         self._lock = asyncio.Lock()
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.last_error: Exception | None = None
 
     @property
     def pending(self) -> int:
@@ -67,5 +68,8 @@ class EventBatcher:
             self._full.clear()
             try:
                 await self.flush()
-            except Exception:
+            except Exception as error:
+                self.last_error = error
                 log.exception("event=flush_failed pending=%d action=retry_later", len(self._pending))
+            else:
+                self.last_error = None

@@ -7,12 +7,17 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+def _project_root() -> Path:
+    """Next to the package in a checkout; the working directory when installed (the Docker image)."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "migrations").is_dir() else Path.cwd()
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    root = _project_root()
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
     config.attributes["database_url"] = database_url
     return config
 

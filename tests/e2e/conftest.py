@@ -1,0 +1,132 @@
+"""End to end: the real bot (`quidprono run` as a subprocess) against the local Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.storage import Store, make_engine
+from tests.standin import Channel, Guild, Member, Message, StandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+# Quick, test-friendly timings; everything else is config.yaml's defaults.
+FAST: dict[str, dict[str, Any]] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.2}}
+
+
+@dataclass
+class World:
+    """A small scripted server: Alice and Bob have talked for days, Carol and Dave are new."""
+
+    standin: StandIn
+    guild: Guild
+    general: Channel
+    art: Channel
+    alice: Member
+    bob: Member
+    carol: Member
+    dave: Member
+
+    @property
+    def bot_mention(self) -> str:
+        return f"<@{self.standin.bot.id}>"
+
+
+def build_world(standin: StandIn) -> World:
+    guild = standin.add_guild("Makers")
+    general = standin.add_channel(guild, "general")
+    art = standin.add_channel(guild, "art")
+    members = [standin.add_member(guild, name) for name in ("alice", "bob", "carol", "dave")]
+    return World(standin, guild, general, art, *members)
+
+
+async def script_alice_and_bob(world: World) -> None:
+    """Over five days Alice and Bob reply to each other in #art and react to each other's posts."""
+    start = datetime.now(UTC) - timedelta(days=5)
+    previous: Message | None = None
+    for turn in range(10):
+        author = world.alice if turn % 2 == 0 else world.bob
+        at = start + timedelta(hours=12 * turn)
+        message = await world.standin.send_message(world.art, author, "", reply_to=previous, timestamp=at)
+        if previous is not None:
+            await world.standin.add_reaction(previous, author, "👍")
+        previous = message
+
+
+class BotProcess:
+    """`quidprono run` in a subprocess, pointed at the stand-in, with its own database and config."""
+
+    def __init__(self, standin: StandIn, workdir: Path, config: dict[str, dict[str, Any]]) -> None:
+        self.standin = standin
+        self.workdir = workdir
+        self.database_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
+        self.config_path = workdir / "config.yaml"
+        self.write_config(**config)
+        self.log_path = workdir / "bot.log"
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    def write_config(self, **sections: dict[str, Any]) -> None:
+        """The fast test settings, with `sections` overriding them key by key."""
+        config = {name: dict(values) for name, values in FAST.items()}
+        for name, values in sections.items():
+            config.setdefault(name, {}).update(values)
+        self.config_path.write_text(yaml.safe_dump(config))
+
+    async def start(self, timeout: float = 30.0) -> None:
+        env = {**os.environ, **self.standin.env(), "DISCORD_TOKEN": self.standin.token,
+               "DATABASE_URL": self.database_url, "QUIDPRONO_CONFIG": str(self.config_path)}
+        mark = self.standin.mark()
+        with self.log_path.open("a") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=self.workdir, env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        self.starts += 1
+        # Ready means: connected, and the slash commands synced (the last step of its setup).
+        await self.standin.wait_for("PUT", r"/applications/\d+/commands", since=mark, timeout=timeout)
+        await self.standin.wait_for_ready(timeout=timeout)
+        await asyncio.sleep(0.3)  # on_ready follows guild_ready_timeout later
+
+    async def stop(self, timeout: float = 20.0) -> int:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    @contextlib.asynccontextmanager
+    async def store(self) -> AsyncIterator[Store]:
+        store = Store(make_engine(self.database_url))
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    async with StandIn() as standin:
+        yield build_world(standin)
+
+
+@pytest.fixture
+async def bot_process(world: World, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(world.standin, tmp_path, {})
+    yield process
+    if process.process is not None and process.process.returncode is None:
+        with contextlib.suppress(TimeoutError):
+            await process.stop()
+        if process.process.returncode is None:
+            process.process.kill()

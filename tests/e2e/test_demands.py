@@ -1,0 +1,107 @@
+"""Members mention the bot with demands; the bot answers through the real discord.py client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import BotProcess, World, script_alice_and_bob
+from tests.standin import Message
+
+
+async def _demand(world: World, author: Any, content: str) -> tuple[Message, Message]:
+    demand = await world.standin.send_message(world.general, author, content)
+    reply = await world.standin.wait_for_bot_message(
+        world.general, lambda m: m.referenced is not None and m.referenced.id == demand.id, timeout=10)
+    return demand, reply
+
+
+def _why_button(reply: Message) -> str:
+    buttons = [c for row in reply.components for c in row.get("components", [])]
+    assert [b["label"] for b in buttons] == ["Why?"]
+    return str(buttons[0]["custom_id"])
+
+
+async def test_newcomer_is_declined_kindly_and_only_she_sees_why(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+
+    demand, reply = await _demand(world, world.carol, f"{world.bot_mention} <@{world.alice.id}> follow me back!")
+
+    assert "not yet" in reply.content and "<@" + str(world.carol.id) + ">" in reply.content
+    assert not any(ch.isdigit() for ch in reply.content.replace(str(world.carol.id), "")
+                   .replace(str(world.alice.id), ""))  # no numbers in public
+    posted = (await world.standin.wait_for("POST", rf"/channels/{world.general.id}/messages", timeout=5)).json
+    assert [int(user) for user in posted["allowed_mentions"]["users"]] == [world.carol.id]
+    assert not posted["allowed_mentions"].get("parse")
+
+    why = _why_button(reply)
+    mine = await (await world.standin.click_button(reply, why, world.carol)).wait_response(timeout=5)
+    assert mine.ephemeral
+    assert "0.0" in mine.content and "the policy asks" in mine.content and "A way to get there" in mine.content
+    assert f"<#{world.art.id}>" in mine.content  # Alice is active in #art: go and reply there
+
+    not_mine = await (await world.standin.click_button(reply, why, world.bob)).wait_response(timeout=5)
+    assert not_mine.ephemeral and "belongs to the person who asked" in not_mine.content
+
+    async with bot_process.store() as store:
+        stored = await store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
+    assert stored is not None and stored.outcome == "decline" and stored.message_id == demand.id
+
+
+async def test_engaged_member_gets_a_connection(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+
+    _, reply = await _demand(world, world.bob, f"{world.bot_mention} <@{world.alice.id}> f4f?")
+
+    assert "real connection" in reply.content
+    why = await (await world.standin.click_button(reply, _why_button(reply), world.bob)).wait_response(timeout=5)
+    assert "your engagement scores" in why.content and "A way to get there" not in why.content
+    async with bot_process.store() as store:
+        stored = await store.latest_demand(world.guild.id, world.bob.id, world.alice.id)
+    assert stored is not None and stored.outcome == "connect"
+    assert stored.evidence["in_reply"] >= 4 and stored.evidence["in_reaction"] >= 4
+
+
+async def test_demanding_that_the_bot_follow_back(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back pls")
+    assert "I don't follow anyone" in reply.content
+
+
+async def test_a_mention_that_is_not_a_demand_gets_help(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    _, reply = await _demand(world, world.dave, f"{world.bot_mention} hello, what do you do?")
+    assert "/about" in reply.content and reply.components == []
+
+
+async def test_silent_setting_ignores_mentions_that_are_not_demands(world: World, bot_process: BotProcess) -> None:
+    bot_process.write_config(discord={"non_demand_mention": "silent"})
+    await bot_process.start()
+    await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} hello there")
+    _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back")  # still answers demands
+    assert world.standin.bot_messages(world.general) == [reply]
+
+
+async def test_a_channel_closed_to_the_bot_does_not_stop_it(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    refusal = world.standin.refuse_posts(world.art)
+    await world.standin.send_message(world.art, world.carol, f"{world.bot_mention} <@{world.alice.id}> f4f")
+    await world.standin.wait_for("POST", rf"/channels/{world.art.id}/messages", timeout=10)
+    assert len(refusal.hits) == 1
+
+    _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back")  # still alive
+    assert reply.content
+    async with bot_process.store() as store:  # the refused verdict was recorded anyway
+        assert await store.latest_demand(world.guild.id, world.carol.id, world.alice.id) is not None
+    assert "reply_forbidden" in bot_process.log()
+
+
+async def test_why_button_still_works_after_a_restart(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    _, reply = await _demand(world, world.carol, f"{world.bot_mention} <@{world.alice.id}> sub4sub")
+    assert await bot_process.stop() == 0
+
+    await bot_process.start()
+    response = await (await world.standin.click_button(reply, _why_button(reply), world.carol)).wait_response(5)
+    assert response.ephemeral and "the policy asks" in response.content
