@@ -40,7 +40,7 @@ def intents_for(settings: Settings) -> discord.Intents:
 class QuidProNo(commands.AutoShardedBot):
     def __init__(self, settings: Settings, store: Store, *, shard_count: int | None = None) -> None:
         super().__init__(
-            command_prefix=commands.when_mentioned,  # no text commands: slash commands only
+            command_prefix=(),  # no text commands: slash commands only (see on_message)
             help_command=None,
             intents=intents_for(settings),
             allowed_mentions=ALLOWED_MENTIONS,
@@ -87,6 +87,9 @@ class QuidProNo(commands.AutoShardedBot):
         if self.is_ready() and not self.is_closed() and self.batcher.last_error is None:
             write_heartbeat(Path(self.settings.health.heartbeat_file), self.now(), guilds=len(self.guilds),
                             latency_ms=round(self.latency * 1000))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Messages are the cogs' business; there are no text commands to process."""
 
     async def on_ready(self) -> None:
         log.info("event=ready user_id=%s guilds=%d", self.user and self.user.id, len(self.guilds))

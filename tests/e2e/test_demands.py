@@ -46,6 +46,10 @@ async def test_newcomer_is_declined_kindly_and_only_she_sees_why(world: World, b
     async with bot_process.store() as store:
         stored = await store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
     assert stored is not None and stored.outcome == "decline" and stored.message_id == demand.id
+    log = bot_process.log()
+    assert "event=demand_answered" in log
+    assert world.standin.token not in log and "follow me back" not in log  # no token, no message text
+    assert "level=ERROR" not in log
 
 
 async def test_engaged_member_gets_a_connection(world: World, bot_process: BotProcess) -> None:
