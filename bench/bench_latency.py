@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.standin import Channel, Member, StandIn
+from tests.standin import Channel, Member, Message, RecordedRequest, StandIn
 
 RATE = 500  # background messages per second
 DEMANDS = 150
@@ -44,7 +44,7 @@ async def start_bot(standin: StandIn, workdir: Path) -> asyncio.subprocess.Proce
 async def background(standin: StandIn, channels: list[Channel], members: list[Member], stop: asyncio.Event) -> int:
     rng = random.Random(3)
     sent, started = 0, time.perf_counter()
-    last = {channel.id: None for channel in channels}
+    last: dict[int, Message | None] = dict.fromkeys((channel.id for channel in channels), None)
     while not stop.is_set():
         channel = rng.choice(channels)
         author, other = rng.sample(members, 2)
@@ -66,10 +66,12 @@ async def demand_latencies(standin: StandIn, channel: Channel, members: list[Mem
         content = f"<@{standin.bot.id}> <@{target.id}> follow me back?"
         demand = await standin.send_message(channel, requester, content)
         sent_at = time.perf_counter()
-        reply = await standin.wait_for(
-            "POST", rf"/channels/{channel.id}/messages",
-            lambda r, demand_id=demand.id: str((r.json or {}).get("message_reference", {}).get("message_id"))
-            == str(demand_id), timeout=10)
+
+        def answers(request: RecordedRequest, demand_id: int = demand.id) -> bool:
+            reference = (request.json or {}).get("message_reference") or {}
+            return str(reference.get("message_id")) == str(demand_id)
+
+        reply = await standin.wait_for("POST", rf"/channels/{channel.id}/messages", answers, timeout=10)
         latencies.append((reply.received_at - sent_at) * 1000)
         await asyncio.sleep(DEMAND_EVERY)
     return latencies

@@ -15,6 +15,13 @@ async def _demand(world: World, author: Any, content: str) -> tuple[Message, Mes
     return demand, reply
 
 
+async def _why(world: World, reply: Message, user: Any) -> tuple[bool, str]:
+    """Press "Why?" as `user`: whether the answer was private, and its text."""
+    handle = await world.standin.click_button(reply, _why_button(reply), user)
+    response = await handle.wait_response(timeout=5)
+    return response.ephemeral, response.content or ""
+
+
 def _why_button(reply: Message) -> str:
     buttons = [c for row in reply.components for c in row.get("components", [])]
     assert [b["label"] for b in buttons] == ["Why?"]
@@ -34,14 +41,13 @@ async def test_newcomer_is_declined_kindly_and_only_she_sees_why(world: World, b
     assert [int(user) for user in posted["allowed_mentions"]["users"]] == [world.carol.id]
     assert not posted["allowed_mentions"].get("parse")
 
-    why = _why_button(reply)
-    mine = await (await world.standin.click_button(reply, why, world.carol)).wait_response(timeout=5)
-    assert mine.ephemeral
-    assert "0.0" in mine.content and "the policy asks" in mine.content and "A way to get there" in mine.content
-    assert f"<#{world.art.id}>" in mine.content  # Alice is active in #art: go and reply there
+    private, mine = await _why(world, reply, world.carol)
+    assert private
+    assert "0.0" in mine and "the policy asks" in mine and "A way to get there" in mine
+    assert f"<#{world.art.id}>" in mine  # Alice is active in #art: go and reply there
 
-    not_mine = await (await world.standin.click_button(reply, why, world.bob)).wait_response(timeout=5)
-    assert not_mine.ephemeral and "belongs to the person who asked" in not_mine.content
+    private, not_mine = await _why(world, reply, world.bob)
+    assert private and "belongs to the person who asked" in not_mine
 
     async with bot_process.store() as store:
         stored = await store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
@@ -59,8 +65,8 @@ async def test_engaged_member_gets_a_connection(world: World, bot_process: BotPr
     _, reply = await _demand(world, world.bob, f"{world.bot_mention} <@{world.alice.id}> f4f?")
 
     assert "real connection" in reply.content
-    why = await (await world.standin.click_button(reply, _why_button(reply), world.bob)).wait_response(timeout=5)
-    assert "your engagement scores" in why.content and "A way to get there" not in why.content
+    _, why = await _why(world, reply, world.bob)
+    assert "your engagement scores" in why and "A way to get there" not in why
     async with bot_process.store() as store:
         stored = await store.latest_demand(world.guild.id, world.bob.id, world.alice.id)
     assert stored is not None and stored.outcome == "connect"
@@ -107,5 +113,5 @@ async def test_why_button_still_works_after_a_restart(world: World, bot_process:
     assert await bot_process.stop() == 0
 
     await bot_process.start()
-    response = await (await world.standin.click_button(reply, _why_button(reply), world.carol)).wait_response(5)
-    assert response.ephemeral and "the policy asks" in response.content
+    private, why = await _why(world, reply, world.carol)
+    assert private and "the policy asks" in why
