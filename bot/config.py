@@ -170,6 +170,38 @@ class Listen(_Section):
     member_mentions: bool = False
 
 
+class Scope(_Section):
+    """Where the bot listens and replies, and how it replies."""
+
+    allow_channels: tuple[int, ...] = Field((), strict=False)  # empty: everywhere not denied
+    deny_channels: tuple[int, ...] = Field((), strict=False)
+    allow_categories: tuple[int, ...] = Field((), strict=False)
+    deny_categories: tuple[int, ...] = Field((), strict=False)
+    reply_mode: Literal["channel", "thread", "dm"] = "channel"
+
+
+class Audit(_Section):
+    channel_id: int | None = None  # the moderators' channel for verdicts and alerts; None: no audit posts
+    digest_threshold: int = Field(5, ge=1, le=1000)  # more entries than this per window become one digest
+    digest_window_seconds: float = Field(60.0, ge=1, le=3600)
+
+
+class Connections(_Section):
+    expire_days: float = Field(7.0, gt=0, le=90)  # an unanswered request expires quietly after this
+    daily_demand_cap: int = Field(10, ge=1, le=1000)  # demands one member may make a day
+    max_suggestions: int = Field(3, ge=0, le=10)
+
+
+class Privacy(_Section):
+    member_grace_days: float = Field(7.0, ge=0, le=365)  # a member who left is purged after this
+    guild_grace_days: float = Field(30.0, ge=0, le=365)  # a guild that removed the bot is purged after this
+
+
+class Backfill(_Section):
+    default_days: int = Field(30, ge=1, le=365)
+    max_days: int = Field(90, ge=1, le=365)
+
+
 class Health(_Section):
     heartbeat_file: str = "data/heartbeat.json"
     max_age_seconds: int = Field(120, ge=30, le=3600)
@@ -194,6 +226,11 @@ class Settings(_Section):
     replies: Replies = Replies()
     ingest: Ingest = Ingest()
     listen: Listen = Listen()
+    scope: Scope = Scope()
+    audit: Audit = Audit()
+    connections: Connections = Connections()
+    privacy: Privacy = Privacy()
+    backfill: Backfill = Backfill()
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
     health: Health = Health()
@@ -242,7 +279,27 @@ def load_settings(path: Path | None) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as error:
-        raise ConfigError("\n".join(_describe(path, node, error))) from None
+        raise ConfigError("\n".join(_describe(str(path), node, error))) from None
+
+
+def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
+    """A guild's settings: `overrides` (nested, like the file) on top of `base`, validated like the file."""
+    if not overrides:
+        return base
+    try:
+        return Settings.model_validate(_deep_merge(base.model_dump(mode="python"), overrides))
+    except ValidationError as error:
+        raise ConfigError("\n".join(_describe("server setting", None, error))) from None
+
+
+def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -252,7 +309,7 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return f"{where}broken YAML: {problem}"
 
 
-def _describe(path: Path, root: yaml.Node | None, error: ValidationError) -> Iterator[str]:
+def _describe(source: str, root: yaml.Node | None, error: ValidationError) -> Iterator[str]:
     for problem in error.errors(include_url=False):
         loc = [str(part) for part in problem["loc"]]
         message = problem["msg"].removeprefix("Value error, ")
@@ -264,7 +321,7 @@ def _describe(path: Path, root: yaml.Node | None, error: ValidationError) -> Ite
             message = "unknown key"
         line = _line_of(root, loc)
         where = f" (line {line})" if line else ""
-        yield f"{path}{where}: {'.'.join(loc)}: {message}"
+        yield f"{source}{where}: {'.'.join(loc)}: {message}"
 
 
 def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:

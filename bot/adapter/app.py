@@ -13,8 +13,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.adapter import exts
-from bot.config import Settings
-from bot.core.detect import Detector, detector_for
+from bot.config import ConfigError, Settings, with_overrides
 from bot.core.ingest import ConversationTracker
 from bot.health import write_heartbeat
 from bot.storage import EventBatcher, Store
@@ -54,10 +53,22 @@ class QuidProNo(commands.AutoShardedBot):
         self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds)
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
         self._event_seen = asyncio.Event()
+        self._guild_settings: dict[int, Settings] = {}
 
-    @property
-    def detector(self) -> Detector:
-        return detector_for(self.settings.detection)
+    async def settings_for(self, guild_id: int) -> Settings:
+        """config.yaml with the guild's own overrides on top; cached, and dropped by `forget_settings`."""
+        settings = self._guild_settings.get(guild_id)
+        if settings is None:
+            try:
+                settings = with_overrides(self.settings, await self.store.guild_overrides(guild_id))
+            except ConfigError as error:  # config.yaml changed under stored overrides: defaults, loudly
+                log.error("event=guild_overrides_invalid guild_id=%s error=%r", guild_id, str(error))
+                settings = self.settings
+            self._guild_settings[guild_id] = settings
+        return settings
+
+    def forget_settings(self, guild_id: int) -> None:
+        self._guild_settings.pop(guild_id, None)
 
     @staticmethod
     def now() -> datetime:

@@ -81,6 +81,7 @@ class Member(Base):
     requests_from: Mapped[str] = mapped_column(String(16), default="everyone")
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
     explain_via: Mapped[str] = mapped_column(String(16), default="ephemeral")
+    left_at: Mapped[datetime | None]  # set when they leave; purged after a grace period
 
 
 class Follow(Base):
@@ -120,4 +121,65 @@ class GuildSettings(Base):
 
     guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     overrides: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    left_at: Mapped[datetime | None] = mapped_column(default=None)  # the bot was removed; purged after a grace
+
+
+class Post(Base):
+    """A member's message as ids only, so /feed can link to what people you follow posted."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("guild_id", "message_id", name="uq_posts_message"),
+                      Index("ix_posts_author", "guild_id", "author_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    channel_id: Mapped[int]
+    message_id: Mapped[int]
+    author_id: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class ConnectionRequest(Base):
+    """A proposed connection waiting for the target's consent."""
+
+    __tablename__ = "connection_requests"
+    __table_args__ = (Index("ix_connection_requests_target", "guild_id", "target_id", "status"),
+                      Index("ix_connection_requests_expiry", "status", "expires_at"))
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    requester_id: Mapped[int]
+    target_id: Mapped[int]
+    demand_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined, expired
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who changed what in a guild's configuration, and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_guild", "guild_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int]
+    actor_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class BackfillCursor(Base):
+    """How far a history backfill got in one channel, so a restart resumes there."""
+
+    __tablename__ = "backfill_cursors"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    before_id: Mapped[int | None]  # the oldest message read so far; paging continues before it
+    messages_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]

@@ -37,7 +37,7 @@ from bot.core.model import (
 )
 from bot.core.scoring import RequesterStanding, summarize
 from bot.storage.db import sessions
-from bot.storage.models import Demand, Follow, InteractionEvent, Member
+from bot.storage.models import AuditEntry, Demand, Follow, GuildSettings, InteractionEvent, Member
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 FIRST_SEEN_CACHE = 200_000
@@ -200,6 +200,32 @@ class Store:
             query = query.where(InteractionEvent.guild_id == guild_id)
         async with self._sessions() as session:
             return int((await session.execute(query)).scalar_one())
+
+    # --- guild settings and audit ----------------------------------------------------------------
+
+    async def guild_overrides(self, guild_id: int) -> dict[str, Any]:
+        async with self._sessions() as session:
+            row = await session.get(GuildSettings, guild_id)
+        return dict(row.overrides) if row is not None else {}
+
+    async def set_guild_overrides(self, guild_id: int, overrides: dict[str, Any], now: datetime) -> None:
+        statement = self._insert(GuildSettings).values(guild_id=guild_id, overrides=overrides, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[GuildSettings.guild_id], set_={"overrides": overrides, "updated_at": now})
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def record_audit(self, guild_id: int, actor_id: int, action: str, detail: dict[str, Any],
+                           now: datetime) -> None:
+        async with self._sessions.begin() as session:
+            session.add(AuditEntry(guild_id=guild_id, actor_id=actor_id, action=action, detail=detail,
+                                   created_at=now))
+
+    async def audit_entries(self, guild_id: int, limit: int = 50) -> list[AuditEntry]:
+        query = (select(AuditEntry).where(AuditEntry.guild_id == guild_id)
+                 .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit))
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
 
     # --- members, follows, demands --------------------------------------------------------------
 

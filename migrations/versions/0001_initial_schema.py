@@ -20,9 +20,7 @@ def upgrade() -> None:
 
     op.create_table(
         "demands",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("requester_id", sa.BigInteger(), nullable=False),
         sa.Column("target_id", sa.BigInteger(), nullable=False),
@@ -36,12 +34,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_demands")),
     )
     with op.batch_alter_table("demands", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_demands_pair", ["guild_id", "requester_id", "target_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_demands_requester", ["guild_id", "requester_id", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_demands_pair", ["guild_id", "requester_id", "target_id", "created_at"], unique=False)
+        batch_op.create_index("ix_demands_requester", ["guild_id", "requester_id", "created_at"], unique=False)
 
     op.create_table(
         "follows",
@@ -61,9 +55,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "interaction_events",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=False),
         sa.Column("target_id", sa.BigInteger(), nullable=False),

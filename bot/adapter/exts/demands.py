@@ -10,7 +10,8 @@ import discord
 from discord.ext import commands
 
 from bot.adapter._messages import addresses_bot, replied_to_author
-from bot.core.detect import Classification
+from bot.config import Settings
+from bot.core.detect import Classification, detector_for
 from bot.core.policy import decide
 from bot.core.texts import Names, render_private, render_public
 from bot.storage import StoredDemand
@@ -34,15 +35,16 @@ class Demands(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.guild is None:
+        if me is None or message.guild is None or not message.mentions:
             return
-        if not addresses_bot(message, me, self.bot.settings.listen.member_mentions):
+        settings = await self.bot.settings_for(message.guild.id)
+        if not addresses_bot(message, me, settings.listen.member_mentions):
             return
-        classification = self.bot.detector.classify(message.content)
+        classification = detector_for(settings.detection).classify(message.content)
         if classification.demand:
-            for target in self._targets(message, me)[: self.bot.settings.discord.max_targets]:
-                await self._answer(message, target, classification)
-        elif self._mentions_me(message, me) and self.bot.settings.discord.non_demand_mention == "help":
+            for target in self._targets(message, me)[: settings.discord.max_targets]:
+                await self._answer(message, target, classification, settings)
+        elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
             await self._reply(message, HELP, None)
 
     @staticmethod
@@ -60,10 +62,10 @@ class Demands(commands.Cog):
         return unique or [me]
 
     async def _answer(self, message: discord.Message, target: discord.abc.User,
-                      classification: Classification) -> None:
+                      classification: Classification, settings: Settings) -> None:
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
-        policy, now = self.bot.settings.policy, self.bot.now()
+        policy, now = settings.policy, self.bot.now()
         await self.bot.batcher.flush()  # decide on the freshest history
         store = self.bot.store
         inputs = await store.decision_inputs(guild_id, requester.id, target.id, policy, now)
@@ -74,7 +76,7 @@ class Demands(commands.Cog):
             channel_id=message.channel.id, message_id=message.id,
         )
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
-        text = render_public(verdict, self.bot.settings.replies.templates(),
+        text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
         await self._reply(message, text, WhyButton(demand_id))
 
@@ -117,14 +119,15 @@ class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
         elif demand.requester_id != interaction.user.id:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
         else:
-            await interaction.response.send_message(explanation(bot, demand), ephemeral=True)
+            settings = await bot.settings_for(demand.guild_id)
+            await interaction.response.send_message(explanation(settings, demand), ephemeral=True)
 
 
-def explanation(bot: QuidProNo, demand: StoredDemand) -> str:
+def explanation(settings: Settings, demand: StoredDemand) -> str:
     channel = demand.evidence.get("target_top_channel_id")
     names = Names(requester=f"<@{demand.requester_id}>", target=f"<@{demand.target_id}>",
                   channel=f"<#{channel}>" if channel else None)
-    return render_private(demand.verdict(), bot.settings.replies.templates(), names)
+    return render_private(demand.verdict(), settings.replies.templates(), names)
 
 
 async def setup(bot: QuidProNo) -> None:

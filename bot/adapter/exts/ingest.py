@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.adapter._messages import addresses_bot, facts_from
+from bot.core.detect import detector_for
 from bot.core.ingest import interactions_from_message
 from bot.core.model import Interaction, InteractionKind
 
@@ -32,18 +33,21 @@ class Ingest(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         facts = facts_from(message)
-        if facts is None or self._is_demand(message):
+        if facts is None or await self._is_demand(message, facts.guild_id):
             return  # a demand is not engagement: it earns the demander nothing
         self.bot.batcher.extend(interactions_from_message(facts))
         turn = self.bot.conversations.observe(facts)
         if turn is not None:
             self.bot.batcher.add(turn)
 
-    def _is_demand(self, message: discord.Message) -> bool:
+    async def _is_demand(self, message: discord.Message, guild_id: int) -> bool:
         bot_user = self.bot.user
-        if bot_user is None or not addresses_bot(message, bot_user, self.bot.settings.listen.member_mentions):
+        if bot_user is None or not message.mentions:
             return False
-        return self.bot.detector.classify(message.content).demand
+        settings = await self.bot.settings_for(guild_id)
+        if not addresses_bot(message, bot_user, settings.listen.member_mentions):
+            return False
+        return detector_for(settings.detection).classify(message.content).demand
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
