@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.adapter._messages import addresses_bot, replied_to_author
+from bot.adapter.events import VerdictGiven
 from bot.config import Settings
 from bot.core.detect import Classification, detector_for
 from bot.core.policy import decide
@@ -76,6 +77,8 @@ class Demands(commands.Cog):
             channel_id=message.channel.id, message_id=message.id,
         )
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
+        self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
+                                                  verdict.reason_codes, message.jump_url))
         text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
         await self._reply(message, text, WhyButton(demand_id))
