@@ -68,6 +68,7 @@ class Policy(_Section):
     min_member_days: float = Field(3.0, ge=0)
     min_activity: int = Field(5, ge=0)
     cooldown_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+    daily_demand_cap: int = Field(10, ge=1, le=1000)
 
 
 class Detection(_Section):
@@ -109,6 +110,7 @@ _DEFAULT_PUBLIC = {
     "cooldown": "{requester}, my answer about {target} hasn't changed since you last asked.",
     "self": "{requester}, you can't follow yourself back, but I admire the confidence.",
     "bot": "{requester}, I don't follow anyone: I'm here to help people connect, not to be followed.",
+    "capped": "{requester}, that's all the demands I'll answer for you today. Let's talk again tomorrow.",
 }
 _DEFAULT_PRIVATE = {
     "connect": "You and {target} have engaged with each other over the last {window_days} days:",
@@ -119,6 +121,7 @@ _DEFAULT_PRIVATE = {
     "cooldown": "You asked about {target} a moment ago; the answer stands:",
     "self": "That demand was aimed at yourself:",
     "bot": "That demand was aimed at me:",
+    "capped": "You reached today's limit of demands:",
 }
 _DEFAULT_REASONS = {
     "self_demand": "you mentioned yourself as the one to follow back.",
@@ -135,6 +138,7 @@ _DEFAULT_REASONS = {
     "new_member": "you were first seen here {days_known} days ago; the policy asks {needed} days.",
     "low_activity": "you made {activity} interactions in {window_days} days; the policy asks {needed}.",
     "follow_is_not_engagement": "following {target} is not engaging with them: it does not count.",
+    "daily_cap_reached": "you made {demands_today} demands today; the limit is {cap}.",
 }
 
 
@@ -144,6 +148,7 @@ class Replies(_Section):
     reasons: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_REASONS))
     how_to_earn: str = "A way to get there: reply to {target}'s posts in {channel} and join the conversation."
     how_to_earn_anywhere: str = "A way to get there: reply to {target}'s posts and join their conversations."
+    suggestions: str = "You already have real conversations with {members}: a connection there would be genuine."
 
     @model_validator(mode="after")
     def _check_templates(self) -> Self:
@@ -153,6 +158,7 @@ class Replies(_Section):
         _template_errors("reasons", self.reasons, {c: f | NAME_FIELDS for c, f in REASON_FIELDS.items()})
         _template_errors("how_to_earn", {"": self.how_to_earn}, {"": HOW_TO_EARN_FIELDS})
         _template_errors("how_to_earn_anywhere", {"": self.how_to_earn_anywhere}, {"": NAME_FIELDS})
+        _template_errors("suggestions", {"": self.suggestions}, {"": frozenset({"members"})})
         return self
 
     @field_validator("public", "private", "reasons", mode="before")
@@ -163,7 +169,8 @@ class Replies(_Section):
         return {**defaults[info.field_name], **value} if isinstance(value, dict) else value
 
     def templates(self) -> Templates:
-        return Templates(self.public, self.private, self.reasons, self.how_to_earn, self.how_to_earn_anywhere)
+        return Templates(self.public, self.private, self.reasons, self.how_to_earn, self.how_to_earn_anywhere,
+                         self.suggestions)
 
 
 class Listen(_Section):
@@ -188,7 +195,6 @@ class Audit(_Section):
 
 class Connections(_Section):
     expire_days: float = Field(7.0, gt=0, le=90)  # an unanswered request expires quietly after this
-    daily_demand_cap: int = Field(10, ge=1, le=1000)  # demands one member may make a day
     max_suggestions: int = Field(3, ge=0, le=10)
 
 

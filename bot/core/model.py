@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     COOLDOWN = "cooldown"
     SELF = "self"
     BOT = "bot"
+    CAPPED = "capped"  # over the daily demand cap: said once, then silence until tomorrow
 
 
 class RequestsFrom(StrEnum):
@@ -147,6 +148,17 @@ class Interaction:
     channel_id: int
     source_id: int  # the message that carried it, so a replay or a deletion can find it
     occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """A member posted a message: ids only, so a follower's feed can link to it."""
+
+    guild_id: int
+    channel_id: int
+    message_id: int
+    author_id: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,8 +51,9 @@ def decide(
     """Decide how to answer `summary.requester_id` demanding that `summary.target_id` follow back.
 
     The checks run from the most to the least fundamental: nobody follows themselves, the bot
-    follows nobody, a target's own choice beats any score, a repeated demand gets the earlier
-    answer, and only then does engagement decide.
+    follows nobody, nagging stops at the daily cap, a target's own choice beats any score, a
+    repeated demand gets the earlier answer, and only then does engagement decide.
+    `recent_demands` are the requester's demands of the last day (the cap) and cooldown.
     """
     case = _Case(summary, policy, preferences, recent_demands, now, target_is_bot, _evidence(summary, policy))
     for rule in _RULES:
@@ -89,6 +90,17 @@ def _bot(case: _Case) -> Verdict | None:
     return case.verdict(Outcome.BOT, Reason("bot_follows_nobody")) if case.target_is_bot else None
 
 
+def _capped(case: _Case) -> Verdict | None:
+    """Nagging stops at the daily cap: the demands of the last 24 hours count."""
+    since = case.now - timedelta(days=1)
+    today = sum(1 for demand in case.recent_demands if since <= demand.at <= case.now)
+    if today < case.policy.daily_demand_cap:
+        return None
+    case.evidence["demands_today"] = today
+    return case.verdict(Outcome.CAPPED, Reason("daily_cap_reached", {
+        "demands_today": today, "cap": case.policy.daily_demand_cap}))
+
+
 def _opted_out(case: _Case) -> Verdict | None:
     requests_from = case.preferences.requests_from
     if requests_from is RequestsFrom.NOBODY:
@@ -121,7 +133,9 @@ def _already_following(case: _Case) -> Verdict | None:
     return case.verdict(Outcome.ALREADY_FOLLOWING, Reason("target_already_follows"))
 
 
-_RULES: tuple[Callable[[_Case], Verdict | None], ...] = (_self, _bot, _opted_out, _cooldown, _already_following)
+_RULES: tuple[Callable[[_Case], Verdict | None], ...] = (
+    _self, _bot, _capped, _opted_out, _cooldown, _already_following,
+)
 
 
 def _engagement(case: _Case) -> Verdict:

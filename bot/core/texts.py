@@ -7,7 +7,7 @@ configuration naming an unknown field is rejected at start-up rather than failin
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.model import Outcome, Verdict
@@ -27,6 +27,7 @@ REASON_FIELDS: Mapping[str, frozenset[str]] = {
     "new_member": frozenset({"days_known", "needed"}),
     "low_activity": frozenset({"activity", "needed", "window_days"}),
     "follow_is_not_engagement": frozenset(),
+    "daily_cap_reached": frozenset({"demands_today", "cap"}),
 }
 
 NAME_FIELDS = frozenset({"requester", "target"})
@@ -67,13 +68,14 @@ class Templates:
     reasons: Mapping[str, str]
     how_to_earn: str
     how_to_earn_anywhere: str
+    suggestions: str
 
 
 def render_public(verdict: Verdict, templates: Templates, names: Names) -> str:
     return templates.public[verdict.outcome].format(requester=names.requester, target=names.target)
 
 
-def render_private(verdict: Verdict, templates: Templates, names: Names) -> str:
+def render_private(verdict: Verdict, templates: Templates, names: Names, suggested: Sequence[str] = ()) -> str:
     """The explanation only the requester sees: outcome, each reason with its numbers, a way forward."""
     name_values = {"requester": names.requester, "target": names.target}
     lines = [templates.private[verdict.outcome].format(window_days=verdict.evidence.get("window_days"),
@@ -87,4 +89,6 @@ def render_private(verdict: Verdict, templates: Templates, names: Names) -> str:
             lines.append(templates.how_to_earn.format(channel=names.channel, **name_values))
         else:
             lines.append(templates.how_to_earn_anywhere.format(**name_values))
+    if suggested and verdict.outcome is Outcome.DECLINE:
+        lines.append(templates.suggestions.format(members=", ".join(suggested)))
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.core.model import Interaction
+from bot.core.model import Interaction, PostRef
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ class EventBatcher:
         self._store = store
         self._batch_size = batch_size
         self._interval = interval
-        self._pending: list[Interaction] = []
+        self._pending: list[Interaction | PostRef] = []
         self._lock = asyncio.Lock()
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -36,7 +36,7 @@ class EventBatcher:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="event-batcher")
 
-    def add(self, event: Interaction) -> None:
+    def add(self, event: Interaction | PostRef) -> None:
         self._pending.append(event)
         if len(self._pending) >= self._batch_size:
             self._full.set()

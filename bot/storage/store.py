@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -14,7 +14,6 @@ from sqlalchemy import (
     delete,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -29,6 +28,7 @@ from bot.core.model import (
     Outcome,
     PairSummary,
     PastDemand,
+    PostRef,
     Preferences,
     Reason,
     RequestsFrom,
@@ -36,10 +36,13 @@ from bot.core.model import (
     Verdict,
 )
 from bot.core.scoring import RequesterStanding, summarize
+from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
-from bot.storage.models import AuditEntry, Demand, Follow, GuildSettings, InteractionEvent, Member
+from bot.storage.members import MemberStore
+from bot.storage.models import AuditEntry, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
+POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
 FIRST_SEEN_CACHE = 200_000
 TOP_CHANNEL_SAMPLE = 200
 
@@ -82,22 +85,29 @@ class Store:
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
         # Members whose first_seen is known to be no later than this: their events need no upsert.
         self._first_seen: dict[tuple[int, int], datetime] = {}
+        insert_posts = self._insert(Post).inline().values(dict.fromkeys(POST_COLUMNS)).on_conflict_do_nothing()
+        self._insert_posts_sql = str(insert_posts.compile(dialect=engine.dialect))
+        self.members = MemberStore(engine, self._insert, lambda guild, user: self._first_seen.pop((guild, user), None))
 
     async def close(self) -> None:
         await self.engine.dispose()
 
     # --- the write path -------------------------------------------------------------------------
 
-    async def write_events(self, events: Sequence[Interaction]) -> None:
+    async def write_events(self, events: Sequence[Interaction | PostRef]) -> None:
         """Store a batch in one transaction; events already stored (same source) are skipped."""
-        if not events:
-            return
+        interactions = [e for e in events if isinstance(e, Interaction)]
+        posts = [e for e in events if isinstance(e, PostRef)]
         to_db = self._occurred_at_to_db
-        rows = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id, to_db(e.occurred_at))
-                for e in events]
         async with self.engine.begin() as connection:
-            await connection.exec_driver_sql(self._insert_events_sql, rows)
-            await self._note_first_seen(connection, events)
+            if interactions:
+                await connection.exec_driver_sql(self._insert_events_sql, [
+                    (e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id, to_db(e.occurred_at))
+                    for e in interactions])
+                await self._note_first_seen(connection, interactions)
+            if posts:
+                await connection.exec_driver_sql(self._insert_posts_sql, [
+                    (p.guild_id, p.channel_id, p.message_id, p.author_id, to_db(p.created_at)) for p in posts])
 
     async def _note_first_seen(self, connection: AsyncConnection, events: Sequence[Interaction]) -> None:
         earliest: dict[tuple[int, int], datetime] = {}
@@ -128,33 +138,20 @@ class Store:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(InteractionEvent).where(
                 InteractionEvent.guild_id == guild_id, InteractionEvent.source_id == source_id))
-        return _rowcount(result)
+        return rowcount(result)
 
     async def withdraw_reaction(self, guild_id: int, source_id: int, actor_id: int) -> int:
         async with self._sessions.begin() as session:
             result = await session.execute(delete(InteractionEvent).where(
                 InteractionEvent.guild_id == guild_id, InteractionEvent.source_id == source_id,
                 InteractionEvent.actor_id == actor_id, InteractionEvent.kind == InteractionKind.REACTION.value))
-        return _rowcount(result)
-
-    async def forget_member(self, guild_id: int, user_id: int) -> None:
-        """Erase everything about one member in one guild: events both ways, follows, demands, preferences."""
-        e = InteractionEvent
-        self._first_seen.pop((guild_id, user_id), None)
-        async with self._sessions.begin() as session:
-            await session.execute(delete(e).where(e.guild_id == guild_id, or_(e.actor_id == user_id,
-                                                                              e.target_id == user_id)))
-            await session.execute(delete(Follow).where(
-                Follow.guild_id == guild_id, or_(Follow.follower_id == user_id, Follow.followee_id == user_id)))
-            await session.execute(delete(Demand).where(
-                Demand.guild_id == guild_id, or_(Demand.requester_id == user_id, Demand.target_id == user_id)))
-            await session.execute(delete(Member).where(Member.guild_id == guild_id, Member.user_id == user_id))
+        return rowcount(result)
 
     async def purge_events_before(self, cutoff: datetime) -> int:
         """Retention: forget interactions older than the window moderators chose."""
         async with self._sessions.begin() as session:
             result = await session.execute(delete(InteractionEvent).where(InteractionEvent.occurred_at < cutoff))
-        return _rowcount(result)
+        return rowcount(result)
 
     # --- reading history ------------------------------------------------------------------------
 
@@ -167,17 +164,18 @@ class Store:
         standing, the target's preferences, and the requester's demands inside the cooldown.
         """
         since = now - timedelta(days=policy.window_days)
-        cooldown_start = now - timedelta(minutes=policy.cooldown_minutes)
+        # The cooldown and the daily cap both look back at the requester's recent demands.
+        cooldown_start = now - max(timedelta(minutes=policy.cooldown_minutes), timedelta(days=1))
         async with self.engine.connect() as connection:
             pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since))).all()
             standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since))).one()
             demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start))).all()
-        interactions = [TimedInteraction(actor, InteractionKind(kind), _aware(at)) for actor, kind, at in pair_rows]
+        interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
         (activity, first_seen, follows_target, followed_by_target, top_channel,
          requests_from, auto_accept, explain_via) = standing_row
         standing = RequesterStanding(
             activity=activity or 0,
-            first_seen=_aware(first_seen) if first_seen is not None else None,
+            first_seen=aware(first_seen) if first_seen is not None else None,
             follows_target=bool(follows_target),
             followed_by_target=bool(followed_by_target),
             target_top_channel_id=top_channel,
@@ -186,7 +184,7 @@ class Store:
                             policy=policy, now=now)
         preferences = Preferences() if requests_from is None else Preferences(
             RequestsFrom(requests_from), bool(auto_accept), ExplainVia(explain_via))
-        recent = [PastDemand(target, Outcome(outcome), _aware(at)) for target, outcome, at in demand_rows]
+        recent = [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in demand_rows]
         return DecisionInputs(summary, preferences, recent)
 
     async def pair_summary(
@@ -229,29 +227,6 @@ class Store:
 
     # --- members, follows, demands --------------------------------------------------------------
 
-    async def preferences(self, guild_id: int, user_id: int) -> Preferences:
-        async with self._sessions() as session:
-            member = await session.get(Member, (guild_id, user_id))
-        if member is None:
-            return Preferences()
-        return Preferences(RequestsFrom(member.requests_from), member.auto_accept, ExplainVia(member.explain_via))
-
-    async def set_preferences(self, guild_id: int, user_id: int, preferences: Preferences, now: datetime) -> None:
-        values = {"requests_from": preferences.requests_from.value, "auto_accept": preferences.auto_accept,
-                  "explain_via": preferences.explain_via.value}
-        statement = self._insert(Member).values(guild_id=guild_id, user_id=user_id, first_seen=now, **values)
-        statement = statement.on_conflict_do_update(index_elements=[Member.guild_id, Member.user_id], set_=values)
-        async with self._sessions.begin() as session:
-            await session.execute(statement)
-
-    async def follow(self, guild_id: int, follower_id: int, followee_id: int, via: str, now: datetime) -> bool:
-        """Record a follow; False when it already existed."""
-        statement = self._insert(Follow).values(
-            guild_id=guild_id, follower_id=follower_id, followee_id=followee_id, since=now, via=via
-        ).on_conflict_do_nothing()
-        async with self._sessions.begin() as session:
-            return _rowcount(await session.execute(statement)) > 0
-
     async def record_demand(
         self, guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
         channel_id: int | None = None, message_id: int | None = None,
@@ -270,7 +245,7 @@ class Store:
     async def recent_demands(self, guild_id: int, requester_id: int, since: datetime) -> list[PastDemand]:
         async with self.engine.connect() as connection:
             rows = (await connection.execute(_demands_since(guild_id, requester_id, since))).all()
-        return [PastDemand(target, Outcome(outcome), _aware(at)) for target, outcome, at in rows]
+        return [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in rows]
 
     async def demand(self, demand_id: int) -> StoredDemand | None:
         async with self._sessions() as session:
@@ -329,15 +304,6 @@ def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime)
 def _demands_since(guild_id: int, requester_id: int, since: datetime) -> Select[int, str, datetime]:
     return select(Demand.target_id, Demand.outcome, Demand.created_at).where(
         Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since)
-
-
-def _aware(value: datetime) -> datetime:
-    # Raw columns read through union/subqueries skip the column type on SQLite; give them their zone.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _rowcount(result: Any) -> int:
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
 def _stored(row: Demand) -> StoredDemand:

@@ -88,8 +88,8 @@ async def test_retention_purges_only_old_events(store: Store) -> None:
 
 
 async def test_follows_show_in_the_summary_and_are_idempotent(store: Store) -> None:
-    assert await store.follow(GUILD, BOB, ALICE, "command", NOW)
-    assert not await store.follow(GUILD, BOB, ALICE, "command", NOW)
+    assert await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
+    assert not await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
     summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
     assert summary.target_follows_requester and not summary.requester_follows_target
 
@@ -113,8 +113,8 @@ async def test_demands_are_stored_with_their_verdict(store: Store) -> None:
 
 
 async def test_preferences_default_and_update(store: Store) -> None:
-    assert await store.preferences(GUILD, ALICE) == Preferences()
+    assert await store.members.preferences(GUILD, ALICE) == Preferences()
     wanted = Preferences(requests_from=RequestsFrom.NOBODY, auto_accept=True)
-    await store.set_preferences(GUILD, ALICE, wanted, NOW)
-    assert await store.preferences(GUILD, ALICE) == wanted
-    assert await store.preferences(GUILD + 1, ALICE) == Preferences()
+    await store.members.set_preferences(GUILD, ALICE, wanted, NOW)
+    assert await store.members.preferences(GUILD, ALICE) == wanted
+    assert await store.members.preferences(GUILD + 1, ALICE) == Preferences()

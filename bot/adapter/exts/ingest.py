@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.adapter._messages import addresses_bot, facts_from
 from bot.core.detect import detector_for
 from bot.core.ingest import interactions_from_message
-from bot.core.model import Interaction, InteractionKind
+from bot.core.model import Interaction, InteractionKind, PostRef
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -24,17 +23,13 @@ class Ingest(commands.Cog):
     def __init__(self, bot: QuidProNo) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        self.purge_expired.start()
-
-    async def cog_unload(self) -> None:
-        self.purge_expired.cancel()
-
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         facts = facts_from(message)
         if facts is None or await self._is_demand(message, facts.guild_id):
             return  # a demand is not engagement: it earns the demander nothing
+        self.bot.batcher.add(PostRef(facts.guild_id, facts.channel_id, facts.message_id, facts.author_id,
+                                     facts.created_at))
         self.bot.batcher.extend(interactions_from_message(facts))
         turn = self.bot.conversations.observe(facts)
         if turn is not None:
@@ -77,18 +72,9 @@ class Ingest(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        if self.bot.settings.ingest.member_leave != "purge":
-            return
-        await self.bot.batcher.flush()
-        await self.bot.store.forget_member(payload.guild_id, payload.user.id)
-        self.bot.conversations.forget_member(payload.user.id)
-        log.info("event=member_purged guild_id=%s", payload.guild_id)
-
-    @tasks.loop(hours=6)
-    async def purge_expired(self) -> None:
-        cutoff = self.bot.now() - timedelta(days=self.bot.settings.ingest.retention_days)
-        purged = await self.bot.store.purge_events_before(cutoff)
-        log.info("event=retention_purge purged=%d", purged)
+        """With `member_leave: purge`, a member who left is forgotten after the grace period."""
+        if self.bot.settings.ingest.member_leave == "purge":
+            await self.bot.store.members.mark_left(payload.guild_id, payload.user.id, self.bot.now())
 
 
 async def setup(bot: QuidProNo) -> None:

@@ -1,0 +1,59 @@
+"""Forgetting on schedule: old interactions, expired requests, members and servers that left."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands, tasks
+
+if TYPE_CHECKING:
+    from bot.adapter.app import QuidProNo
+
+log = logging.getLogger(__name__)
+
+
+class Housekeeping(commands.Cog):
+    def __init__(self, bot: QuidProNo) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.sweep.start()
+
+    async def cog_unload(self) -> None:
+        self.sweep.cancel()
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.bot.store.members.mark_guild_left(guild.id, self.bot.now())
+        log.info("event=guild_left guild_id=%s", guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.bot.store.members.mark_guild_left(guild.id, self.bot.now(), left=False)
+
+    @tasks.loop(minutes=10)
+    async def sweep(self) -> None:
+        try:
+            await self._sweep()
+        except Exception:  # a failed sweep is retried on the next tick; it must not end the loop
+            log.exception("event=sweep_failed")
+
+    async def _sweep(self) -> None:
+        settings, now, store = self.bot.settings, self.bot.now(), self.bot.store
+        purged = await store.purge_events_before(now - timedelta(days=settings.ingest.retention_days))
+        expired = await store.members.expire_requests(now)
+        await self.bot.batcher.flush()  # nothing about a purged member may be written after the purge
+        departed = await store.members.departed_members(now - timedelta(days=settings.privacy.member_grace_days))
+        for guild_id, user_id in departed:
+            await store.members.forget(guild_id, user_id)
+            self.bot.conversations.forget_member(user_id)
+        guilds = await store.members.purge_departed_guilds(now - timedelta(days=settings.privacy.guild_grace_days))
+        log.info("event=sweep events_purged=%d requests_expired=%d members_purged=%d guilds_purged=%d",
+                 purged, expired, len(departed), len(guilds))
+
+
+async def setup(bot: QuidProNo) -> None:
+    await bot.add_cog(Housekeeping(bot))

@@ -1,0 +1,260 @@
+"""What belongs to members: preferences, follows, their posts' ids, consent requests, their data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.model import ExplainVia, Preferences, RequestsFrom
+from bot.storage._util import aware, rowcount
+from bot.storage.db import sessions
+from bot.storage.models import (
+    AuditEntry,
+    ConnectionRequest,
+    Demand,
+    Follow,
+    GuildSettings,
+    InteractionEvent,
+    Member,
+    Post,
+)
+
+PENDING, ACCEPTED, DECLINED, EXPIRED = "pending", "accepted", "declined", "expired"
+# Every table that holds rows about a member, with the columns that name them.
+MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (InteractionEvent, ("actor_id", "target_id")),
+    (Follow, ("follower_id", "followee_id")),
+    (Demand, ("requester_id", "target_id")),
+    (ConnectionRequest, ("requester_id", "target_id")),
+    (Post, ("author_id",)),
+    (AuditEntry, ("actor_id",)),
+    (Member, ("user_id",)),
+)
+GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, GuildSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    channel_id: int
+    message_id: int
+    author_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRequest:
+    id: int
+    guild_id: int
+    requester_id: int
+    target_id: int
+    status: str
+    expires_at: datetime
+
+
+class MemberStore:
+    def __init__(self, engine: AsyncEngine, insert: Callable[..., Any], forget_cached: Callable[[int, int], object]):
+        self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
+        self._insert = insert
+        self._forget_cached = forget_cached
+
+    # --- preferences ----------------------------------------------------------------------------
+
+    async def preferences(self, guild_id: int, user_id: int) -> Preferences:
+        async with self._sessions() as session:
+            member = await session.get(Member, (guild_id, user_id))
+        if member is None:
+            return Preferences()
+        return Preferences(RequestsFrom(member.requests_from), member.auto_accept, ExplainVia(member.explain_via))
+
+    async def set_preferences(self, guild_id: int, user_id: int, preferences: Preferences, now: datetime) -> None:
+        values = {"requests_from": preferences.requests_from.value, "auto_accept": preferences.auto_accept,
+                  "explain_via": preferences.explain_via.value}
+        statement = self._insert(Member).values(guild_id=guild_id, user_id=user_id, first_seen=now, **values)
+        statement = statement.on_conflict_do_update(index_elements=[Member.guild_id, Member.user_id], set_=values)
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    # --- follows --------------------------------------------------------------------------------
+
+    async def follow(self, guild_id: int, follower_id: int, followee_id: int, via: str, now: datetime) -> bool:
+        """Record a follow; False when it already existed."""
+        statement = self._insert(Follow).values(
+            guild_id=guild_id, follower_id=follower_id, followee_id=followee_id, since=now, via=via
+        ).on_conflict_do_nothing()
+        async with self._sessions.begin() as session:
+            return rowcount(await session.execute(statement)) > 0
+
+    async def unfollow(self, guild_id: int, follower_id: int, followee_id: int) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(delete(Follow).where(
+                Follow.guild_id == guild_id, Follow.follower_id == follower_id, Follow.followee_id == followee_id))
+        return rowcount(result) > 0
+
+    async def following(self, guild_id: int, user_id: int) -> list[int]:
+        return await self._ids(select(Follow.followee_id).where(
+            Follow.guild_id == guild_id, Follow.follower_id == user_id).order_by(Follow.since))
+
+    async def followers(self, guild_id: int, user_id: int) -> list[int]:
+        return await self._ids(select(Follow.follower_id).where(
+            Follow.guild_id == guild_id, Follow.followee_id == user_id).order_by(Follow.since))
+
+    async def connections(self, guild_id: int, user_id: int) -> list[int]:
+        """Mutual follows."""
+        back = select(Follow.follower_id).where(Follow.guild_id == guild_id, Follow.followee_id == user_id)
+        return await self._ids(select(Follow.followee_id).where(
+            Follow.guild_id == guild_id, Follow.follower_id == user_id, Follow.followee_id.in_(back))
+            .order_by(Follow.since))
+
+    async def _ids(self, query: Select[int]) -> list[int]:
+        async with self._sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+    # --- the feed -------------------------------------------------------------------------------
+
+    async def feed(self, guild_id: int, user_id: int, visible_channels: Collection[int], *, limit: int,
+                   offset: int) -> tuple[list[FeedItem], int]:
+        """Newest posts by the people `user_id` follows, only in channels they can see, and how many in all."""
+        followed = select(Follow.followee_id).where(Follow.guild_id == guild_id, Follow.follower_id == user_id)
+        where = and_(Post.guild_id == guild_id, Post.author_id.in_(followed),
+                     Post.channel_id.in_(list(visible_channels)))
+        async with self._sessions() as session:
+            total = (await session.execute(select(func.count()).select_from(Post).where(where))).scalar_one()
+            rows = (await session.execute(
+                select(Post.channel_id, Post.message_id, Post.author_id, Post.created_at).where(where)
+                .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit).offset(offset))).all()
+        return [FeedItem(c, m, a, aware(at)) for c, m, a, at in rows], int(total)
+
+    # --- consent --------------------------------------------------------------------------------
+
+    async def open_request(self, guild_id: int, requester_id: int, target_id: int, *, demand_id: int | None,
+                           now: datetime, expires_at: datetime) -> int:
+        request = ConnectionRequest(guild_id=guild_id, requester_id=requester_id, target_id=target_id,
+                                    demand_id=demand_id, status=PENDING, created_at=now, expires_at=expires_at)
+        async with self._sessions.begin() as session:
+            session.add(request)
+            await session.flush()
+            return request.id
+
+    async def request(self, request_id: int) -> PendingRequest | None:
+        async with self._sessions() as session:
+            row = await session.get(ConnectionRequest, request_id)
+        if row is None:
+            return None
+        return PendingRequest(row.id, row.guild_id, row.requester_id, row.target_id, row.status,
+                              aware(row.expires_at))
+
+    async def settle_request(self, request_id: int, status: str, now: datetime) -> bool:
+        """Answer a pending, unexpired request exactly once; False when it was not pending any more."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(update(ConnectionRequest).where(
+                ConnectionRequest.id == request_id, ConnectionRequest.status == PENDING,
+                ConnectionRequest.expires_at > now).values(status=status, decided_at=now))
+        return rowcount(result) == 1
+
+    async def expire_requests(self, now: datetime) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(update(ConnectionRequest).where(
+                ConnectionRequest.status == PENDING, ConnectionRequest.expires_at <= now)
+                .values(status=EXPIRED, decided_at=now))
+        return rowcount(result)
+
+    # --- suggestions ----------------------------------------------------------------------------
+
+    async def mutual_partners(self, guild_id: int, user_id: int, since: datetime, *, min_each_way: int,
+                              exclude: Collection[int], limit: int) -> list[int]:
+        """Members with whom `user_id` already interacts both ways, who take requests, busiest first."""
+        e = InteractionEvent
+        outgoing = (select(e.target_id, func.count().label("n")).where(
+            e.guild_id == guild_id, e.actor_id == user_id, e.occurred_at >= since)
+            .group_by(e.target_id).having(func.count() >= min_each_way).order_by(func.count().desc()).limit(50))
+        partners: list[int] = []
+        async with self._sessions() as session:
+            for partner, _count in (await session.execute(outgoing)).all():
+                if partner in exclude or len(partners) >= limit:
+                    continue
+                back = await session.execute(select(func.count()).where(
+                    e.guild_id == guild_id, e.actor_id == partner, e.target_id == user_id, e.occurred_at >= since))
+                member = await session.get(Member, (guild_id, partner))
+                takes_requests = member is None or member.requests_from != RequestsFrom.NOBODY.value
+                if back.scalar_one() >= min_each_way and takes_requests:
+                    partners.append(partner)
+        return partners
+
+    # --- a member's data ------------------------------------------------------------------------
+
+    async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """Everything stored about one member in one guild, as plain JSON-able data."""
+        e = InteractionEvent
+        async with self._sessions() as session:
+            def counts(column: Any) -> Any:
+                return session.execute(select(e.kind, func.count()).where(
+                    e.guild_id == guild_id, column == user_id).group_by(e.kind))
+            made = dict((await counts(e.actor_id)).all())
+            received = dict((await counts(e.target_id)).all())
+            demands = (await session.execute(select(Demand).where(
+                Demand.guild_id == guild_id, Demand.requester_id == user_id).order_by(Demand.created_at))).scalars()
+            member = await session.get(Member, (guild_id, user_id))
+            posts = (await session.execute(select(func.count()).select_from(Post).where(
+                Post.guild_id == guild_id, Post.author_id == user_id))).scalar_one()
+        return {
+            "guild_id": str(guild_id), "user_id": str(user_id),
+            "interactions_made": made, "interactions_received": received, "posts_recorded": posts,
+            "following": [str(i) for i in await self.following(guild_id, user_id)],
+            "followers": [str(i) for i in await self.followers(guild_id, user_id)],
+            "demands": [{"target_id": str(d.target_id), "outcome": d.outcome, "at": aware(d.created_at).isoformat(),
+                         "reasons": d.reasons} for d in demands],
+            "first_seen": aware(member.first_seen).isoformat() if member else None,
+            "preferences": {"requests_from": member.requests_from, "auto_accept": member.auto_accept,
+                            "explain_via": member.explain_via} if member else None,
+        }
+
+    async def forget(self, guild_id: int, user_id: int) -> None:
+        """Erase every row about one member in one guild, in one transaction."""
+        self._forget_cached(guild_id, user_id)
+        async with self._sessions.begin() as session:
+            for table, columns in MEMBER_COLUMNS:
+                about = [getattr(table, column) == user_id for column in columns]
+                await session.execute(delete(table).where(table.guild_id == guild_id, or_(*about)))
+
+    # --- departures -----------------------------------------------------------------------------
+
+    async def mark_left(self, guild_id: int, user_id: int, now: datetime) -> None:
+        statement = self._insert(Member).values(guild_id=guild_id, user_id=user_id, first_seen=now, left_at=now)
+        statement = statement.on_conflict_do_update(index_elements=[Member.guild_id, Member.user_id],
+                                                    set_={"left_at": now})
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def departed_members(self, cutoff: datetime) -> list[tuple[int, int]]:
+        """Members who left before `cutoff` and did nothing since: due to be purged."""
+        e = InteractionEvent
+        active_since = select(e.id).where(e.guild_id == Member.guild_id, e.actor_id == Member.user_id,
+                                          e.occurred_at > Member.left_at).exists()
+        async with self._sessions() as session:
+            rows = (await session.execute(select(Member.guild_id, Member.user_id).where(
+                Member.left_at.is_not(None), Member.left_at < cutoff, ~active_since))).all()
+        return [(guild, user) for guild, user in rows]
+
+    async def mark_guild_left(self, guild_id: int, now: datetime, *, left: bool = True) -> None:
+        statement = self._insert(GuildSettings).values(guild_id=guild_id, overrides={}, updated_at=now,
+                                                       left_at=now if left else None)
+        statement = statement.on_conflict_do_update(index_elements=[GuildSettings.guild_id],
+                                                    set_={"left_at": now if left else None})
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def purge_departed_guilds(self, cutoff: datetime) -> list[int]:
+        """Erase every row of guilds that removed the bot before `cutoff`."""
+        async with self._sessions.begin() as session:
+            guilds = list((await session.execute(select(GuildSettings.guild_id).where(
+                GuildSettings.left_at.is_not(None), GuildSettings.left_at < cutoff))).scalars())
+            for table in GUILD_TABLES:
+                if guilds:
+                    await session.execute(delete(table).where(table.guild_id.in_(guilds)))
+        return guilds
+
