@@ -29,6 +29,14 @@ def facts_from(message: discord.Message) -> MessageFacts | None:
     )
 
 
+def channel_and_category(channel: object) -> tuple[int, int | None]:
+    """The channel that scope lists name (a thread's parent) and its category."""
+    if isinstance(channel, discord.Thread) and channel.parent is not None:
+        channel = channel.parent
+    channel_id = getattr(channel, "id", 0)
+    return channel_id, getattr(channel, "category_id", None)
+
+
 def addresses_bot(message: discord.Message, bot_user: discord.abc.User, member_mentions: bool) -> bool:
     """Whether the bot should look at this message for a demand at all."""
     if message.guild is None or message.author.bot or message.webhook_id is not None:

@@ -67,8 +67,21 @@ class QuidProNo(commands.AutoShardedBot):
             self._guild_settings[guild_id] = settings
         return settings
 
+    def settings_now(self, guild_id: int) -> Settings:
+        """Without waiting: the guild's settings once loaded (they are, from when the guild is available).
+
+        Ingestion must not await before it has seen a message, or messages would be handled out of order.
+        """
+        return self._guild_settings.get(guild_id, self.settings)
+
     def forget_settings(self, guild_id: int) -> None:
         self._guild_settings.pop(guild_id, None)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.settings_for(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.settings_for(guild.id)
 
     @staticmethod
     def now() -> datetime:

@@ -15,6 +15,7 @@ class VerdictGiven:
     target_id: int
     outcome: str
     reason_codes: tuple[str, ...]
+    channel_id: int
     jump_url: str
 
 

@@ -149,3 +149,12 @@ def test_a_follow_alone_never_earns_anything(pair: PairSummary) -> None:
                       activity=pair.requester_activity, requester_follows_target=False,
                       target_follows_requester=pair.target_follows_requester)
     assert verdict_for(with_follow).outcome == verdict_for(without).outcome
+
+
+def test_the_daily_cap_stops_nagging_with_the_numbers() -> None:
+    today = [PastDemand(100 + i, Outcome.DECLINE, NOW - timedelta(hours=i + 2)) for i in range(POLICY.daily_demand_cap)]
+    verdict = verdict_for(summary(out=50, into=50), demands=today)
+    assert verdict.outcome is Outcome.CAPPED
+    assert verdict.reasons[0].numbers == {"demands_today": POLICY.daily_demand_cap, "cap": POLICY.daily_demand_cap}
+    yesterday = [PastDemand(d.target_id, d.outcome, d.at - timedelta(days=1)) for d in today]
+    assert verdict_for(summary(out=50, into=50), demands=yesterday).outcome is Outcome.CONNECT

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord.ext import commands
 
-from bot.adapter._messages import addresses_bot, replied_to_author
-from bot.adapter.events import VerdictGiven
-from bot.config import Settings
+from bot.adapter._messages import addresses_bot, channel_and_category, replied_to_author
+from bot.adapter.events import ModeratorAlert, VerdictGiven
+from bot.config import Policy, Settings
 from bot.core.detect import Classification, detector_for
+from bot.core.model import ExplainVia, Outcome, Verdict
 from bot.core.policy import decide
+from bot.core.scope import in_scope
 from bot.core.texts import Names, render_private, render_public
 from bot.storage import StoredDemand
 
@@ -41,12 +45,14 @@ class Demands(commands.Cog):
         settings = await self.bot.settings_for(message.guild.id)
         if not addresses_bot(message, me, settings.listen.member_mentions):
             return
+        if not in_scope(settings.scope, *channel_and_category(message.channel)):
+            return
         classification = detector_for(settings.detection).classify(message.content)
         if classification.demand:
             for target in self._targets(message, me)[: settings.discord.max_targets]:
                 await self._answer(message, target, classification, settings)
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
-            await self._reply(message, HELP, None)
+            await self._reply(message, HELP, None, settings)
 
     @staticmethod
     def _mentions_me(message: discord.Message, me: discord.abc.User) -> bool:
@@ -78,25 +84,51 @@ class Demands(commands.Cog):
         )
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
-                                                  verdict.reason_codes, message.jump_url))
+                                                  verdict.reason_codes, message.channel.id, message.jump_url))
+        if verdict.outcome is Outcome.CAPPED and not self._first_time_capped(verdict, policy):
+            return  # said once today already: silence now
+        if verdict.outcome is Outcome.CAPPED:
+            self.bot.dispatch("moderator_alert", ModeratorAlert(
+                guild_id, f"<@{requester.id}> reached today's limit of {policy.daily_demand_cap} demands "
+                          f"and will get no more answers today. {message.jump_url}"))
         text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
-        await self._reply(message, text, WhyButton(demand_id))
+        await self._reply(message, text, WhyButton(demand_id), settings)
 
-    async def _reply(self, message: discord.Message, text: str, button: WhyButton | None) -> None:
+    @staticmethod
+    def _first_time_capped(verdict: Verdict, policy: Policy) -> bool:
+        return verdict.evidence.get("demands_today") == policy.daily_demand_cap
+
+    async def _reply(self, message: discord.Message, text: str, button: WhyButton | None,
+                     settings: Settings) -> None:
         view = discord.ui.View(timeout=None)
         if button is not None:
             view.add_item(button)
+        pings = discord.AllowedMentions(users=[message.author], everyone=False, roles=False, replied_user=True)
         try:
-            await message.reply(text, view=view, mention_author=True,
-                                allowed_mentions=discord.AllowedMentions(users=[message.author], everyone=False,
-                                                                         roles=False, replied_user=True))
+            await self._send_reply(message, text, view, pings, settings.scope.reply_mode)
         except discord.Forbidden:
             # The verdict is already recorded; a channel closed to the bot must not stop anything.
             log.warning("event=reply_forbidden guild_id=%s channel_id=%s", message.guild and message.guild.id,
                         message.channel.id)
         except discord.HTTPException as error:
             log.warning("event=reply_failed channel_id=%s status=%s", message.channel.id, error.status)
+
+
+    async def _send_reply(self, message: discord.Message, text: str, view: discord.ui.View,
+                          pings: discord.AllowedMentions, mode: str) -> None:
+        """In the channel, in a thread under the demand, or by DM, as the server chose; the channel when a
+        thread or a DM is impossible, so the requester always gets an answer."""
+        if mode == "dm":
+            with contextlib.suppress(discord.Forbidden):
+                await message.author.send(text, view=view, allowed_mentions=pings)
+                return
+        elif mode == "thread" and isinstance(message.channel, discord.TextChannel):
+            with contextlib.suppress(discord.Forbidden):
+                thread = await message.create_thread(name="Quid Pro No", auto_archive_duration=60)
+                await thread.send(text, view=view, allowed_mentions=pings)
+                return
+        await message.reply(text, view=view, mention_author=True, allowed_mentions=pings)
 
 
 class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
@@ -122,15 +154,42 @@ class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
         elif demand.requester_id != interaction.user.id:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
         else:
-            settings = await bot.settings_for(demand.guild_id)
-            await interaction.response.send_message(explanation(settings, demand), ephemeral=True)
+            await self._explain(bot, interaction, demand)
+
+    @staticmethod
+    async def _explain(bot: QuidProNo, interaction: discord.Interaction[Any], demand: StoredDemand) -> None:
+        """Only to the requester: ephemerally, or by DM when that is their preference."""
+        settings = await bot.settings_for(demand.guild_id)
+        text = explanation(settings, demand, await suggestions(bot, settings, demand))
+        preferences = await bot.store.members.preferences(demand.guild_id, demand.requester_id)
+        if preferences.explain_via is ExplainVia.DM:
+            try:
+                await interaction.user.send(text, allowed_mentions=discord.AllowedMentions.none())
+                await interaction.response.send_message("I sent you the details by DM.", ephemeral=True)
+                return
+            except discord.HTTPException:
+                pass  # DMs closed: fall back to the ephemeral answer
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
 
-def explanation(settings: Settings, demand: StoredDemand) -> str:
+async def suggestions(bot: QuidProNo, settings: Settings, demand: StoredDemand) -> list[str]:
+    """For a decline: members the requester already talks with both ways, who take requests."""
+    if demand.outcome is not Outcome.DECLINE or settings.connections.max_suggestions == 0:
+        return []
+    members = bot.store.members
+    exclude = {demand.target_id, demand.requester_id, bot.user.id if bot.user else 0}
+    exclude |= set(await members.following(demand.guild_id, demand.requester_id))
+    since = bot.now() - timedelta(days=settings.policy.window_days)
+    partners = await members.mutual_partners(demand.guild_id, demand.requester_id, since, min_each_way=2,
+                                             exclude=exclude, limit=settings.connections.max_suggestions)
+    return [f"<@{partner}>" for partner in partners]
+
+
+def explanation(settings: Settings, demand: StoredDemand, suggested: list[str]) -> str:
     channel = demand.evidence.get("target_top_channel_id")
     names = Names(requester=f"<@{demand.requester_id}>", target=f"<@{demand.target_id}>",
                   channel=f"<#{channel}>" if channel else None)
-    return render_private(demand.verdict(), settings.replies.templates(), names)
+    return render_private(demand.verdict(), settings.replies.templates(), names, suggested)
 
 
 async def setup(bot: QuidProNo) -> None:

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.adapter._messages import addresses_bot, facts_from
+from bot.adapter._messages import addresses_bot, channel_and_category, facts_from
+from bot.config import Settings
 from bot.core.detect import detector_for
 from bot.core.ingest import interactions_from_message
 from bot.core.model import Interaction, InteractionKind, PostRef
+from bot.core.scope import in_scope
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -26,7 +28,13 @@ class Ingest(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         facts = facts_from(message)
-        if facts is None or await self._is_demand(message, facts.guild_id):
+        if facts is None:
+            return
+        # No await before the conversation tracker has seen this message: turns depend on message order.
+        settings = self.bot.settings_now(facts.guild_id)
+        if not in_scope(settings.scope, *channel_and_category(message.channel)):
+            return  # moderators keep the bot out of this channel: it does not even listen
+        if self._is_demand(message, settings):
             return  # a demand is not engagement: it earns the demander nothing
         self.bot.batcher.add(PostRef(facts.guild_id, facts.channel_id, facts.message_id, facts.author_id,
                                      facts.created_at))
@@ -35,11 +43,10 @@ class Ingest(commands.Cog):
         if turn is not None:
             self.bot.batcher.add(turn)
 
-    async def _is_demand(self, message: discord.Message, guild_id: int) -> bool:
+    def _is_demand(self, message: discord.Message, settings: Settings) -> bool:
         bot_user = self.bot.user
         if bot_user is None or not message.mentions:
             return False
-        settings = await self.bot.settings_for(guild_id)
         if not addresses_bot(message, bot_user, settings.listen.member_mentions):
             return False
         return detector_for(settings.detection).classify(message.content).demand

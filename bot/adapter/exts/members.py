@@ -1,0 +1,167 @@
+"""Member commands: follows and the feed, preferences, and a member's own data (see it, erase it)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.model import ExplainVia, Preferences, RequestsFrom
+
+if TYPE_CHECKING:
+    from bot.adapter.app import QuidProNo
+
+log = logging.getLogger(__name__)
+FEED_PAGE = 10
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def _mentions(ids: list[int], empty: str) -> str:
+    return ", ".join(f"<@{user}>" for user in ids) if ids else empty
+
+
+@app_commands.guild_only()
+class Members(commands.Cog):
+    def __init__(self, bot: QuidProNo) -> None:
+        self.bot = bot
+
+    async def _say(self, interaction: discord.Interaction, text: str, **extra: Any) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS, **extra)
+
+    # --- follows --------------------------------------------------------------------------------
+
+    @app_commands.command(name="follow", description="Follow a member: their posts show in your /feed")
+    async def follow(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        assert interaction.guild_id is not None
+        if member.id == interaction.user.id or member.bot:
+            await self._say(interaction, "You can follow other members, not yourself or bots.")
+            return
+        new = await self.bot.store.members.follow(interaction.guild_id, interaction.user.id, member.id, "command",
+                                                  self.bot.now())
+        await self._say(interaction, f"You now follow {member.mention}." if new
+                        else f"You already follow {member.mention}.")
+
+    @app_commands.command(name="unfollow", description="Stop following a member")
+    async def unfollow(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        assert interaction.guild_id is not None
+        gone = await self.bot.store.members.unfollow(interaction.guild_id, interaction.user.id, member.id)
+        await self._say(interaction, f"You no longer follow {member.mention}." if gone
+                        else f"You weren't following {member.mention}.")
+
+    @app_commands.command(name="following", description="Who you follow here")
+    async def following(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        ids = await self.bot.store.members.following(interaction.guild_id, interaction.user.id)
+        await self._say(interaction, "You follow: " + _mentions(ids, "nobody yet."))
+
+    @app_commands.command(name="followers", description="Who follows you here")
+    async def followers(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        ids = await self.bot.store.members.followers(interaction.guild_id, interaction.user.id)
+        await self._say(interaction, "Your followers: " + _mentions(ids, "nobody yet."))
+
+    @app_commands.command(name="connections", description="Your mutual connections here")
+    async def connections(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        ids = await self.bot.store.members.connections(interaction.guild_id, interaction.user.id)
+        await self._say(interaction, "Your connections: " + _mentions(ids, "none yet."))
+
+    @app_commands.command(name="feed", description="Recent posts by the people you follow")
+    @app_commands.describe(page="Page number, 1 is the newest")
+    async def feed(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1) -> None:
+        guild, member = interaction.guild, interaction.user
+        assert guild is not None and isinstance(member, discord.Member)
+        visible = [c.id for c in guild.channels if c.permissions_for(member).read_message_history]
+        visible += [t.id for t in guild.threads if t.permissions_for(member).read_message_history]
+        await self.bot.batcher.flush()  # include what was posted a moment ago
+        items, total = await self.bot.store.members.feed(guild.id, member.id, visible, limit=FEED_PAGE,
+                                                         offset=(page - 1) * FEED_PAGE)
+        pages = max(1, -(-total // FEED_PAGE))
+        if not items:
+            await self._say(interaction, "Nothing here yet: /follow people whose posts you value."
+                            if total == 0 else f"There are only {pages} page(s).")
+            return
+        lines = [f"<@{i.author_id}> in <#{i.channel_id}> <t:{int(i.created_at.timestamp())}:R>: "
+                 f"https://discord.com/channels/{guild.id}/{i.channel_id}/{i.message_id}" for i in items]
+        more = f"\nPage {page}/{pages}" + (f": `/feed page:{page + 1}` for older posts." if page < pages else ".")
+        await self._say(interaction, "\n".join(lines) + more)
+
+    # --- preferences ----------------------------------------------------------------------------
+
+    @app_commands.command(name="prefs", description="Who may send you follow requests, and how I talk to you")
+    @app_commands.describe(requests_from="Take follow requests from whom",
+                           auto_accept="Accept genuine (mutual) connections without being asked",
+                           explanations="Where your private explanations go")
+    async def prefs(self, interaction: discord.Interaction,
+                    requests_from: Literal["everyone", "engaged", "nobody"] | None = None,
+                    auto_accept: bool | None = None,
+                    explanations: Literal["ephemeral", "dm"] | None = None) -> None:
+        assert interaction.guild_id is not None
+        store = self.bot.store.members
+        current = await store.preferences(interaction.guild_id, interaction.user.id)
+        wanted = Preferences(
+            RequestsFrom(requests_from) if requests_from else current.requests_from,
+            current.auto_accept if auto_accept is None else auto_accept,
+            ExplainVia(explanations) if explanations else current.explain_via)
+        if wanted != current:
+            await store.set_preferences(interaction.guild_id, interaction.user.id, wanted, self.bot.now())
+        await self._say(interaction, (
+            f"{'Saved. ' if wanted != current else ''}Requests from: **{wanted.requests_from}**; "
+            f"auto-accept genuine connections: **{'yes' if wanted.auto_accept else 'no'}**; "
+            f"explanations: **{wanted.explain_via}**."))
+
+    # --- your data ------------------------------------------------------------------------------
+
+    @app_commands.command(name="mydata", description="What I store about you in this server, with a JSON export")
+    async def mydata(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await self.bot.batcher.flush()
+        data = await self.bot.store.members.export(interaction.guild_id, interaction.user.id)
+        made, received = sum(data["interactions_made"].values()), sum(data["interactions_received"].values())
+        summary = (f"Interactions you made: {made}; received: {received}; posts recorded (ids only): "
+                   f"{data['posts_recorded']}; following: {len(data['following'])}; followers: "
+                   f"{len(data['followers'])}; demands: {len(data['demands'])}. No message text is ever stored. "
+                   "The attached file has it all; /forget-me erases it.")
+        export = discord.File(io.BytesIO(json.dumps(data, indent=2).encode()), filename="quidprono-mydata.json")
+        await self._say(interaction, summary, file=export)
+
+    @app_commands.command(name="forget-me", description="Erase everything I store about you in this server")
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        view = ForgetConfirmation(self.bot, interaction.user.id)
+        await self._say(interaction, "This erases everything I store about you in this server: interactions both "
+                        "ways, follows, demands and preferences. It cannot be undone.", view=view)
+
+
+class ForgetConfirmation(discord.ui.View):
+    def __init__(self, bot: QuidProNo, user_id: int) -> None:
+        super().__init__(timeout=300)
+        self.bot = bot
+        self.user_id = user_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.user_id  # it is ephemeral, but never trust that alone
+
+    @discord.ui.button(label="Erase my data", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[ForgetConfirmation]) -> None:
+        assert interaction.guild_id is not None
+        await self.bot.batcher.flush()  # nothing pending may be written back after the erase
+        await self.bot.store.members.forget(interaction.guild_id, self.user_id)
+        self.bot.conversations.forget_member(self.user_id)
+        log.info("event=member_forgotten guild_id=%s", interaction.guild_id)
+        await interaction.response.edit_message(content="Done: everything about you in this server is erased.",
+                                                view=None)
+        self.stop()
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button[ForgetConfirmation]) -> None:
+        await interaction.response.edit_message(content="Nothing was erased.", view=None)
+        self.stop()
+
+
+async def setup(bot: QuidProNo) -> None:
+    await bot.add_cog(Members(bot))

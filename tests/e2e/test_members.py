@@ -1,0 +1,250 @@
+"""Genuine connections and member controls, end to end through the stand-in (bot as a subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.storage.members import MEMBER_COLUMNS
+from bot.storage.models import Follow
+from tests.e2e.conftest import BotProcess, World, script_alice_and_bob
+from tests.standin import Channel, Message, Permissions
+
+
+async def demand(world: World, author: Any, target: Any, channel: Channel | None = None) -> Message:
+    channel = channel or world.general
+    sent = await world.standin.send_message(channel, author, f"{world.bot_mention} <@{target.id}> follow me back!")
+    return await world.standin.wait_for_bot_message(
+        channel, lambda m: m.referenced is not None and m.referenced.id == sent.id, timeout=10)
+
+
+async def consent_request(world: World) -> Message:
+    return await world.standin.wait_for_bot_message(world.general, lambda m: "would like to connect" in m.content,
+                                                    timeout=10)
+
+
+def button(message: Message, label: str) -> str:
+    buttons = {c["label"]: c["custom_id"] for row in message.components for c in row.get("components", [])}
+    return str(buttons[label])
+
+
+async def press(world: World, message: Message, label: str, user: Any) -> tuple[bool, str]:
+    response = await (await world.standin.click_button(message, button(message, label), user)).wait_response(5)
+    return response.ephemeral, response.content or ""
+
+
+async def command(world: World, user: Any, name: str, channel: Channel | None = None, **options: Any) -> Any:
+    handle = await world.standin.slash_command(channel or world.general, user, name, options=options)
+    return await handle.wait_response(timeout=5)
+
+
+async def follows(bot_process: BotProcess, guild_id: int) -> set[tuple[int, int]]:
+    async with bot_process.store() as store, store.engine.connect() as connection:
+        rows = await connection.execute(select(Follow.follower_id, Follow.followee_id).where(
+            Follow.guild_id == guild_id))
+        return {(a, b) for a, b in rows}
+
+
+async def dm_to(world: World, user: Any) -> Message:
+    return await world.standin.wait_for_bot_message(world.standin.dm_channel(user), timeout=5)
+
+
+async def test_consent_connect_refuses_third_parties_and_tells_the_requester(world: World,
+                                                                           bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    request = await consent_request(world)
+    assert f"<@{world.alice.id}>" in request.content
+
+    private, text = await press(world, request, "Connect", world.carol)
+    assert private and "Only the person who was asked" in text
+    assert await follows(bot_process, world.guild.id) == set()
+
+    response = await (await world.standin.click_button(request, button(request, "Connect"), world.alice)
+                      ).wait_response(5)
+    assert "now connected" in (response.content or "") and response.components == []
+    assert await follows(bot_process, world.guild.id) == {(world.alice.id, world.bob.id),
+                                                          (world.bob.id, world.alice.id)}
+    assert "now connected" in (await dm_to(world, world.bob)).content
+
+    assert request.components == []  # answered: the buttons are gone
+
+
+async def test_not_now_tells_the_requester_kindly_without_reasons(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    request = await consent_request(world)
+    await press(world, request, "Not now", world.alice)
+    told = (await dm_to(world, world.bob)).content
+    assert "isn't connecting right now" in told and "score" not in told
+    assert await follows(bot_process, world.guild.id) == set()
+
+
+async def test_an_unanswered_request_expires_quietly(world: World, bot_process: BotProcess) -> None:
+    bot_process.write_config(connections={"expire_days": 2 / 86_400})  # two seconds
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    request = await consent_request(world)
+    await asyncio.sleep(2.5)
+    private, text = await press(world, request, "Connect", world.alice)
+    assert private and "expired" in text
+    assert await follows(bot_process, world.guild.id) == set()
+    assert not world.standin.bot_messages(world.standin.dm_channel(world.bob))  # quietly: nobody is told
+
+
+async def test_auto_accept_connects_at_once(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    saved = await command(world, world.alice, "prefs", auto_accept=True)
+    assert saved.ephemeral and "auto-accept genuine connections: **yes**" in saved.content
+    await demand(world, world.bob, world.alice)
+    told = await world.standin.wait_for_bot_message(world.general, lambda m: "automatically" in m.content, timeout=5)
+    assert told.components == []
+    assert (world.alice.id, world.bob.id) in await follows(bot_process, world.guild.id)
+
+
+async def test_consent_buttons_survive_a_restart(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    request = await consent_request(world)
+    assert await bot_process.stop() == 0
+    await bot_process.start()
+    await press(world, request, "Connect", world.alice)
+    assert (world.alice.id, world.bob.id) in await follows(bot_process, world.guild.id)
+
+
+async def test_follow_and_a_feed_of_what_you_may_see(world: World, bot_process: BotProcess) -> None:
+    standin = world.standin
+    hidden = standin.add_channel(world.guild, "mods-only")
+    standin.set_overwrite(hidden, world.guild.everyone, deny=Permissions.VIEW_CHANNEL)
+    await bot_process.start()
+    followed = await command(world, world.carol, "follow", member=world.alice)
+    assert "You now follow" in followed.content
+    visible_post = await standin.send_message(world.art, world.alice, "new drawing")
+    await standin.send_message(hidden, world.alice, "secret")
+    await standin.send_message(world.art, world.bob, "not followed")
+
+    feed = (await command(world, world.carol, "feed")).content
+    assert f"/{world.art.id}/{visible_post.id}" in feed
+    assert f"/{hidden.id}/" not in feed and feed.count("https://") == 1
+    assert f"<@{world.alice.id}>" in (await command(world, world.carol, "following")).content
+    assert f"<@{world.carol.id}>" in (await command(world, world.alice, "followers")).content
+    assert "You no longer follow" in (await command(world, world.carol, "unfollow", member=world.alice)).content
+    assert "Nothing here yet" in (await command(world, world.carol, "feed")).content
+
+
+async def test_cooldown_then_daily_cap_with_moderators_told(world: World, bot_process: BotProcess) -> None:
+    mods = world.standin.add_channel(world.guild, "mod-log")
+    bot_process.write_config(policy={"daily_demand_cap": 3}, audit={"channel_id": mods.id})
+    await bot_process.start()
+    first = await demand(world, world.dave, world.alice)
+    again = await demand(world, world.dave, world.alice)
+    assert "hasn't changed" in again.content and len(again.content) < len(first.content) + 40
+    third = await demand(world, world.dave, world.bob)  # two made before it: still under the cap of three
+    assert "that's all the demands" not in third.content
+    told = await demand(world, world.dave, world.carol)  # three made before it: the cap, said once
+    assert "that's all the demands I'll answer for you today" in told.content
+    alert = await world.standin.wait_for_bot_message(mods, lambda m: "limit" in m.content, timeout=5)
+    assert f"<@{world.dave.id}>" in alert.content
+    silent = await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} <@{world.bob.id}> f4f")
+    await asyncio.sleep(1.0)
+    assert not [m for m in world.standin.bot_messages(world.general)
+                if m.referenced is not None and m.referenced.id == silent.id]
+
+
+async def test_mydata_exports_what_is_stored(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    await command(world, world.bob, "follow", member=world.carol)
+    response = await command(world, world.bob, "mydata")
+    assert response.ephemeral and "No message text is ever stored" in response.content
+    export = json.loads(response.attachments[0].content)
+    assert export["user_id"] == str(world.bob.id)
+    assert export["interactions_made"]["reply"] == 5 and export["interactions_received"]["reaction"] == 4
+    assert export["following"] == [str(world.carol.id)]
+    assert [d["outcome"] for d in export["demands"]] == ["connect"]
+    assert "text" not in json.dumps(export)
+
+
+async def test_forget_me_leaves_no_row_about_the_member(world: World, bot_process: BotProcess) -> None:
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    await command(world, world.bob, "follow", member=world.carol)
+    await command(world, world.bob, "prefs", requests_from="engaged")
+    asked = await command(world, world.bob, "forget-me")
+    assert asked.ephemeral and asked.message is not None
+    done = await (await world.standin.click_button(asked.message, _erase_button(asked), world.bob)).wait_response(5)
+    assert "erased" in (done.content or "")
+
+    async with bot_process.store() as store, store.engine.connect() as connection:
+        for table, columns in MEMBER_COLUMNS:
+            for column in columns:
+                count = await connection.execute(select(func.count()).select_from(table).where(
+                    getattr(table, column) == world.bob.id))
+                assert count.scalar_one() == 0, f"{table.__tablename__}.{column} still names the member"
+        left = await connection.execute(select(func.count()).select_from(Follow))
+        assert left.scalar_one() == 0
+
+
+def _erase_button(response: Any) -> str:
+    return str(next(c["custom_id"] for row in response.components for c in row["components"]
+                    if c["label"] == "Erase my data"))
+
+
+async def test_nothing_crosses_guilds(world: World, bot_process: BotProcess) -> None:
+    standin = world.standin
+    other = standin.add_guild("Elsewhere")
+    lobby = standin.add_channel(other, "lobby")
+    standin.add_member(other, world.bob.user)
+    standin.add_member(other, world.alice.user)
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await command(world, world.bob, "follow", member=world.carol)
+    reply = await demand(world, world.bob, world.alice)
+    assert "real connection" in reply.content
+
+    elsewhere = await demand(world, other.member(world.bob.user), other.member(world.alice.user), lobby)
+    assert "not yet" in elsewhere.content  # the history of Makers does not count in Elsewhere
+    export = json.loads((await command(world, world.bob, "mydata", lobby)).attachments[0].content)
+    assert export["interactions_made"] == {} and export["following"] == []
+    assert [d["outcome"] for d in export["demands"]] == ["decline"]
+
+
+async def test_a_decline_suggests_real_connections_privately_by_dm_when_preferred(world: World,
+                                                                                 bot_process: BotProcess) -> None:
+    standin = world.standin
+    await bot_process.start()
+    previous = None
+    for turn in range(4):  # Carol and Dave reply to each other
+        previous = await standin.send_message(world.art, world.carol if turn % 2 == 0 else world.dave, "",
+                                              reply_to=previous)
+    await command(world, world.carol, "prefs", explanations="dm")
+    reply = await demand(world, world.carol, world.alice)
+    private, text = await press(world, reply, "Why?", world.carol)
+    assert private and "by DM" in text
+    explained = (await dm_to(world, world.carol)).content
+    assert "the policy asks" in explained
+    assert f"real conversations with <@{world.dave.id}>" in explained
+
+
+async def test_scope_and_reply_mode(world: World, bot_process: BotProcess) -> None:
+    bot_process.write_config(scope={"deny_channels": [world.art.id], "reply_mode": "dm"})
+    await bot_process.start()
+    ignored = await world.standin.send_message(world.art, world.dave, f"{world.bot_mention} follow me back")
+    answered = await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} follow me back")
+    reply = await dm_to(world, world.dave)
+    assert "I don't follow anyone" in reply.content
+    await asyncio.sleep(0.5)
+    assert world.standin.bot_messages(world.art) == [] and world.standin.bot_messages(world.general) == []
+    async with bot_process.store() as store:
+        stored = await store.latest_demand(world.guild.id, world.dave.id, world.standin.bot.id)
+    assert stored is not None and stored.message_id == answered.id != ignored.id

@@ -1,0 +1,60 @@
+"""Member storage on every backend: consent answered once, suggestions, departures, guild purges."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.model import InteractionKind, Preferences, RequestsFrom
+from bot.storage import Store
+from bot.storage.members import ACCEPTED, DECLINED, EXPIRED
+from tests.factories import GUILD, NOW, interaction
+
+ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4
+
+
+async def test_a_request_is_answered_once_and_not_after_it_expires(store: Store) -> None:
+    members = store.members
+    live = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=NOW + timedelta(days=1))
+    stale = await members.open_request(GUILD, CAROL, ALICE, demand_id=None, now=NOW, expires_at=NOW)
+
+    assert await members.settle_request(live, ACCEPTED, NOW)
+    assert not await members.settle_request(live, DECLINED, NOW)  # the first answer stands
+    assert not await members.settle_request(stale, ACCEPTED, NOW + timedelta(seconds=1))
+    assert await members.expire_requests(NOW + timedelta(seconds=1)) == 1
+    request = await members.request(stale)
+    assert request is not None and request.status == EXPIRED
+
+
+async def test_mutual_partners_are_two_way_and_take_requests(store: Store) -> None:
+    events = [interaction(ALICE, partner, InteractionKind.REPLY, days_ago=d) for partner in (BOB, CAROL, DAVE)
+              for d in (1, 2)]
+    events += [interaction(BOB, ALICE, InteractionKind.REPLY, days_ago=d) for d in (1, 2)]
+    events += [interaction(CAROL, ALICE, InteractionKind.REPLY, days_ago=d) for d in (1, 2)]
+    await store.write_events(events)  # Dave never answered Alice
+    await store.members.set_preferences(GUILD, CAROL, Preferences(requests_from=RequestsFrom.NOBODY), NOW)
+
+    partners = await store.members.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
+                                                   exclude=set(), limit=3)
+    assert partners == [BOB]  # not Carol (takes no requests), not Dave (one-way)
+    assert await store.members.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
+                                               exclude={BOB}, limit=3) == []
+
+
+async def test_members_who_left_are_due_only_after_the_grace_and_if_they_stayed_away(store: Store) -> None:
+    members = store.members
+    await members.mark_left(GUILD, BOB, NOW - timedelta(days=10))
+    await members.mark_left(GUILD, CAROL, NOW - timedelta(days=10))
+    await store.write_events([interaction(CAROL, ALICE, days_ago=5)])  # Carol came back and talked
+    await members.mark_left(GUILD, DAVE, NOW - timedelta(days=1))
+    assert await members.departed_members(NOW - timedelta(days=7)) == [(GUILD, BOB)]
+
+
+async def test_a_guild_that_removed_the_bot_is_purged_whole_after_the_grace(store: Store) -> None:
+    await store.write_events([interaction(ALICE, BOB), interaction(ALICE, BOB, guild=GUILD + 1)])
+    await store.members.follow(GUILD, ALICE, BOB, "command", NOW)
+    await store.members.mark_guild_left(GUILD, NOW - timedelta(days=40))
+    await store.members.mark_guild_left(GUILD + 1, NOW - timedelta(days=40))
+    await store.members.mark_guild_left(GUILD + 1, NOW, left=False)  # it came back
+    assert await store.members.purge_departed_guilds(NOW - timedelta(days=30)) == [GUILD]
+    assert await store.event_count(GUILD) == 0 and await store.event_count(GUILD + 1) == 1
+    assert await store.members.following(GUILD, ALICE) == []
