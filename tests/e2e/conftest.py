@@ -16,8 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.adapter.app import QuidProNo
+from bot.config import Settings
 from bot.storage import Store, make_engine
+from bot.storage.migrate import upgrade
 from tests.standin import Channel, Guild, Member, Message, StandIn
+from tests.standin.harness import running_client
 
 ROOT = Path(__file__).resolve().parents[2]
 # Quick, test-friendly timings; everything else is config.yaml's defaults.
@@ -130,3 +134,16 @@ async def bot_process(world: World, tmp_path: Path) -> AsyncIterator[BotProcess]
             await process.stop()
         if process.process.returncode is None:
             process.process.kill()
+
+
+@pytest.fixture
+async def bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings.model_validate({"discord": {"guild_ready_timeout": 0.1},
+                                        "ingest": {"flush_interval_seconds": 0.05}})
+    store = Store(make_engine(url))
+    client = QuidProNo(settings, store, shard_count=1)
+    async with running_client(world.standin, client):
+        yield client
+    await store.close()

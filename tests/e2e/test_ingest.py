@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.adapter.app import QuidProNo
-from bot.config import Settings
-from bot.storage import Store, make_engine
-from bot.storage.migrate import upgrade
 from bot.storage.models import InteractionEvent
 from tests.e2e.conftest import World
-from tests.standin.harness import running_client
 
 Row = tuple[int, int, str, int]
-
-
-@pytest.fixture
-async def bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await asyncio.to_thread(upgrade, url)
-    settings = Settings.model_validate({"discord": {"guild_ready_timeout": 0.1},
-                                        "ingest": {"flush_interval_seconds": 0.05}})
-    store = Store(make_engine(url))
-    client = QuidProNo(settings, store, shard_count=1)
-    async with running_client(world.standin, client):
-        yield client
-    await store.close()
 
 
 async def rows(bot: QuidProNo) -> set[Row]:
