@@ -60,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true")
     explain.set_defaults(handler=_explain)
 
+    stats = commands.add_parser("stats", help="a server's demands per day, outcomes, top requesters, connections")
+    stats.add_argument("--guild", type=int, required=True)
+    stats.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    stats.add_argument("--chart", type=Path, help="also write the PNG chart to this file")
+    stats.set_defaults(handler=_stats)
+
+    backfill = commands.add_parser("backfill", help="read a server's channel history into the interaction history")
+    backfill.add_argument("--guild", type=int, required=True)
+    backfill.add_argument("--days", type=int, help="how many days back (default: backfill.default_days)")
+    backfill.set_defaults(handler=_backfill)
+
     health = commands.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
     health.set_defaults(handler=_health)
 
@@ -188,3 +199,29 @@ def _explain_text(report: Mapping[str, object], verdict: Verdict | None, setting
             f"Public reply: {render_public(verdict, templates, names)}\n"
             f"Private explanation:\n{render_private(verdict, templates, names)}\n"
             f"Current history:\n{summary}")
+
+
+def _stats(args: argparse.Namespace, env: Environment) -> int:
+    from bot.cli_moderation import print_stats
+
+    if not 1 <= args.days <= 365:
+        print("quidprono stats: --days must be between 1 and 365", file=sys.stderr)
+        return EXIT_USAGE
+    _settings(env)  # a broken configuration is reported before anything else
+    from bot.storage.migrate import upgrade
+
+    upgrade(env.database_url)
+    return asyncio.run(print_stats(env, args.guild, args.days, args.chart, sys.stdout))
+
+
+def _backfill(args: argparse.Namespace, env: Environment) -> int:
+    from bot.cli_moderation import run_backfill
+
+    if env.token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return EXIT_USAGE
+    settings = _settings(env)
+    from bot.storage.migrate import upgrade
+
+    upgrade(env.database_url)
+    return asyncio.run(run_backfill(env, settings, args.guild, args.days, sys.stderr))

@@ -191,6 +191,8 @@ class Audit(_Section):
     channel_id: int | None = None  # the moderators' channel for verdicts and alerts; None: no audit posts
     digest_threshold: int = Field(5, ge=1, le=1000)  # more entries than this per window become one digest
     digest_window_seconds: float = Field(60.0, ge=1, le=3600)
+    dry_run_days: int = Field(30, ge=1, le=365)  # /quidpro policy simulate replays this many days by default
+    dry_run_max_demands: int = Field(2000, ge=1, le=100_000)  # ...at most this many (the latest), to answer quickly
 
 
 class Connections(_Section):
@@ -206,6 +208,9 @@ class Privacy(_Section):
 class Backfill(_Section):
     default_days: int = Field(30, ge=1, le=365)
     max_days: int = Field(90, ge=1, le=365)
+    reactions: bool = True  # also read who reacted: one extra request per emoji on messages that have reactions
+    progress_seconds: float = Field(2.0, ge=0.2, le=60)  # how often the progress message is edited
+    resume_on_start: bool = True  # a backfill interrupted by a restart carries on by itself
 
 
 class Health(_Section):

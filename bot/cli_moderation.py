@@ -1,0 +1,100 @@
+"""`quidprono stats` and `quidprono backfill`: the moderator tools in a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+import discord
+
+from bot.backfill import Backfiller, prepare, readable_text_channels
+from bot.charts import stats_png
+from bot.config import ConfigError, Environment, Settings, with_overrides
+from bot.core import stats as stats_core
+from bot.core.backfill import Progress, seconds_left
+from bot.storage import Store, make_engine
+from bot.storage.moderation import ModerationStore
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+BAR_WIDTH = 30
+TERMINAL_ACTOR = 0  # the audit log's actor for work started from the terminal, not by a member
+
+
+async def print_stats(env: Environment, guild_id: int, days: int, chart: Path | None, out: TextIO) -> int:
+    store = Store(make_engine(env.database_url))
+    try:
+        moderation = ModerationStore(store.engine)
+        now = datetime.now(UTC)
+        since = now - timedelta(days=days)
+        rows = await moderation.demand_rows(guild_id, since)
+        stats = stats_core.compute(rows, await moderation.accepted_connections(guild_id, since), today=now.date(),
+                                   days=days)
+    finally:
+        await store.close()
+    out.write(stats_core.render(stats, mention=False) + "\n")
+    if chart is not None:
+        png = stats_png(stats)
+        await asyncio.to_thread(chart.write_bytes, png)
+        out.write(f"Chart written to {chart}\n")
+    return EXIT_OK
+
+
+def progress_bar(progress: Progress, elapsed: float) -> str:
+    fraction = progress.fraction()
+    filled = round(BAR_WIDTH * fraction)
+    left = seconds_left(progress, elapsed)
+    eta = "--" if left is None else f"{left:.0f}s left"
+    return (f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:4.0%}  {progress.channels_done}/"
+            f"{len(progress.channels)} channels  {progress.messages_read:,} messages  {eta}   ")
+
+
+async def run_backfill(env: Environment, base: Settings, guild_id: int, days: int | None, err: TextIO) -> int:
+    """REST only (no gateway): log in, read the guild's channels, backfill them with a progress bar."""
+    from bot.adapter.runner import point_discord_at
+
+    assert env.token is not None
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    point_discord_at(env)
+    store = Store(make_engine(env.database_url))
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        settings = with_overrides(base, await store.guild_overrides(guild_id))
+        days = days or settings.backfill.default_days
+        if not 1 <= days <= settings.backfill.max_days:
+            err.write(f"quidprono backfill: --days must be between 1 and {settings.backfill.max_days}"
+                      " (backfill.max_days)\n")
+            return EXIT_USAGE
+        await client.login(env.token.get_secret_value())
+        assert client.user is not None
+        try:
+            guild = await client.fetch_guild(guild_id)
+            channels = readable_text_channels(await guild.fetch_channels(), await guild.fetch_member(client.user.id))
+        except (discord.NotFound, discord.Forbidden):
+            err.write(f"quidprono backfill: the bot is not a member of guild {guild_id} (or may not see it)\n")
+            return EXIT_USAGE
+        moderation = ModerationStore(store.engine)
+        window, resumed = await prepare(store, moderation, guild_id, channel_ids=[c.id for c in channels],
+                                        days=days, actor_id=TERMINAL_ACTOR, now=datetime.now(UTC))
+        if resumed:
+            err.write(f"Resuming the interrupted backfill since {window.since:%Y-%m-%d}.\n")
+
+        async def show(progress: Progress, elapsed: float) -> None:
+            err.write(progress_bar(progress, elapsed))
+            err.flush()
+
+        engine = Backfiller(store, moderation, client.user, settings, lambda: datetime.now(UTC))
+        result = await engine.run(guild_id, channels, window, on_progress=show)
+        err.write(f"\nDone: {result.messages_read:,} messages read, {result.events_written:,} interactions recorded.\n")
+        return EXIT_OK
+    except ConfigError as error:
+        err.write(f"quidprono backfill: this server's stored settings are invalid: {error}\n")
+        return EXIT_FAILED
+    except discord.LoginFailure:
+        err.write("quidprono backfill: Discord rejected DISCORD_TOKEN\n")
+        return EXIT_USAGE
+    finally:
+        await client.close()
+        await store.close()

@@ -1,0 +1,99 @@
+"""Policy dry-runs: what stored demands would have been answered under a changed policy. Pure.
+
+Each demand is decided twice from the same replayed history, under the current and under the changed
+policy, so the report shows what the change itself would do. Demands whose answer differs from the one
+stored even under the current policy (the history grew since, e.g. by a backfill) are counted apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Policy
+from bot.core.model import Outcome, PairSummary, PastDemand, Preferences
+from bot.core.policy import decide
+
+_NOUNS: dict[Outcome, tuple[str, str]] = {
+    Outcome.CONNECT: ("connection", "connections"),
+    Outcome.PROPOSE: ("proposal to the target", "proposals to the target"),
+    Outcome.DECLINE: ("decline", "declines"),
+    Outcome.ALREADY_FOLLOWING: ("already-following answer", "already-following answers"),
+    Outcome.OPTED_OUT: ("opted-out answer", "opted-out answers"),
+    Outcome.COOLDOWN: ("cooldown answer", "cooldown answers"),
+    Outcome.SELF: ("self-demand answer", "self-demand answers"),
+    Outcome.BOT: ("bot answer", "bot answers"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """One stored demand with the history it was answered from, as replayed at its own time."""
+
+    stored: Outcome
+    summary_now: PairSummary  # under the current policy
+    summary_new: PairSummary  # under the changed policy (window, weights, half-life may differ)
+    preferences: Preferences
+    earlier_demands: Sequence[PastDemand]  # the requester's demands before this one
+    at: datetime
+    target_is_bot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    replayed: int
+    transitions: Counter[tuple[Outcome, Outcome]]  # (under the current policy, under the new one) -> count
+    drifted: int  # answered differently today under the current policy than when stored
+
+    @property
+    def changed(self) -> int:
+        return sum(count for (before, after), count in self.transitions.items() if before != after)
+
+
+def outcome_under(replay: Replay, policy: Policy, *, changed: bool) -> Outcome:
+    summary = replay.summary_new if changed else replay.summary_now
+    return decide(summary, policy, replay.preferences, replay.earlier_demands, replay.at,
+                  target_is_bot=replay.target_is_bot).outcome
+
+
+def simulate(replays: Iterable[Replay], current: Policy, changed: Policy) -> Simulation:
+    transitions: Counter[tuple[Outcome, Outcome]] = Counter()
+    drifted = replayed = 0
+    for replay in replays:
+        before = outcome_under(replay, current, changed=False)
+        after = outcome_under(replay, changed, changed=True)
+        transitions[before, after] += 1
+        drifted += before != replay.stored
+        replayed += 1
+    return Simulation(replayed, transitions, drifted)
+
+
+def describe(simulation: Simulation, key: str, value: str, days: int) -> str:
+    """"12 declines would become connections": the changes first, largest first, then the rest."""
+    head = f"Dry run of **{key} = {value}** over the {simulation.replayed} demands of the last {days} days"
+    if simulation.replayed == 0:
+        return head + ": there are no stored demands to replay, so nothing would change."
+    changes = sorted(((count, before, after) for (before, after), count in simulation.transitions.items()
+                      if before != after), key=lambda item: (-item[0], item[1].value, item[2].value))
+    lines = [head + ":"]
+    if not changes:
+        lines.append("- nothing would change.")
+    for count, before, after in changes:
+        after_noun = _noun(after, count) if count != 1 else f"{_article(_noun(after, 1))} {_noun(after, 1)}"
+        lines.append(f"- {count} {_noun(before, count)} would become {after_noun}")
+    lines.append(f"{simulation.replayed - simulation.changed} answers would stay the same. Nothing has been applied.")
+    if simulation.drifted:
+        lines.append(f"({simulation.drifted} demands would already be answered differently under the current"
+                     " policy than when they were made: the history has grown since, e.g. by a backfill.)")
+    return "\n".join(lines)
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
+
+
+def _noun(outcome: Outcome, count: int) -> str:
+    singular, plural = _NOUNS[outcome]
+    return singular if count == 1 else plural

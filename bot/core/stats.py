@@ -1,0 +1,89 @@
+"""A guild's demand statistics: per day, the outcome mix, the top requesters, connections made. Pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.core.model import Outcome
+
+# Outcomes grouped the way moderators think about them (and the chart colours them).
+GROUPS: dict[str, tuple[Outcome, ...]] = {
+    "connected": (Outcome.CONNECT,),
+    "asked the target": (Outcome.PROPOSE,),
+    "declined": (Outcome.DECLINE,),
+    "other": (Outcome.ALREADY_FOLLOWING, Outcome.OPTED_OUT, Outcome.COOLDOWN, Outcome.SELF, Outcome.BOT),
+}
+_GROUP_OF = {outcome: group for group, outcomes in GROUPS.items() for outcome in outcomes}
+
+
+@dataclass(frozen=True, slots=True)
+class DemandRow:
+    created_at: datetime
+    requester_id: int
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    days: tuple[date, ...]  # oldest first, every day of the window, quiet days included
+    per_day: dict[str, tuple[int, ...]]  # group -> demands per day, aligned with `days`
+    outcomes: dict[Outcome, int]
+    top_requesters: tuple[tuple[int, int], ...]  # (user id, demands), busiest first
+    connections_on_the_spot: int  # connect verdicts
+    connections_accepted: int  # proposals the target accepted
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def connections(self) -> int:
+        return self.connections_on_the_spot + self.connections_accepted
+
+
+def compute(rows: Iterable[DemandRow], accepted: int, *, today: date, days: int, top: int = 5) -> Stats:
+    """Statistics of the `days` days ending with `today` (UTC dates); rows outside are ignored."""
+    window = tuple(today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
+    index = {day: position for position, day in enumerate(window)}
+    per_day = {group: [0] * days for group in GROUPS}
+    outcomes: Counter[Outcome] = Counter()
+    requesters: Counter[int] = Counter()
+    for row in rows:
+        position = index.get(row.created_at.date())
+        if position is None:
+            continue
+        per_day[_GROUP_OF[row.outcome]][position] += 1
+        outcomes[row.outcome] += 1
+        requesters[row.requester_id] += 1
+    busiest = sorted(requesters.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return Stats(
+        days=window,
+        per_day={group: tuple(counts) for group, counts in per_day.items()},
+        outcomes={outcome: outcomes[outcome] for outcome in Outcome if outcomes[outcome]},
+        top_requesters=tuple(busiest),
+        connections_on_the_spot=outcomes[Outcome.CONNECT],
+        connections_accepted=accepted,
+    )
+
+
+def render(stats: Stats, *, mention: bool = True) -> str:
+    """The text both `/quidpro stats` and `quidprono stats` print: short enough for one message."""
+    first, last = stats.days[0], stats.days[-1]
+    lines = [f"**Demands from {first.isoformat()} to {last.isoformat()}**: {stats.total}"]
+    if stats.total == 0:
+        lines.append("No follow-back demands in this period.")
+        return "\n".join(lines)
+    mix = ", ".join(f"{outcome.value} {count} ({100 * count / stats.total:.0f}%)"
+                    for outcome, count in sorted(stats.outcomes.items(), key=lambda item: -item[1]))
+    lines.append(f"Outcomes: {mix}")
+    lines.append(f"Connections made: {stats.connections} ({stats.connections_on_the_spot} on the spot,"
+                 f" {stats.connections_accepted} accepted when asked)")
+    people = ", ".join(f"{f'<@{user}>' if mention else user} ({count})" for user, count in stats.top_requesters)
+    lines.append(f"Top requesters: {people}")
+    lines.append("Per day (last 7): " + ", ".join(
+        f"{day.strftime('%m-%d')} {sum(counts[i] for counts in stats.per_day.values())}"
+        for i, day in list(enumerate(stats.days))[-7:]))
+    return "\n".join(lines)
