@@ -167,8 +167,8 @@ class Store:
         # The cooldown and the daily cap both look back at the requester's recent demands.
         cooldown_start = now - max(timedelta(minutes=policy.cooldown_minutes), timedelta(days=1))
         async with self.engine.connect() as connection:
-            pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since))).all()
-            standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since))).one()
+            pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since, now))).all()
+            standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
             demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start))).all()
         interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
         (activity, first_seen, follows_target, followed_by_target, top_channel,
@@ -262,16 +262,19 @@ class Store:
         return _stored(row) if row is not None else None
 
 
-def _direction(guild_id: int, actor_id: int, target_id: int, since: datetime) -> Select[int, str, datetime]:
+def _direction(
+    guild_id: int, actor_id: int, target_id: int, since: datetime, until: datetime
+) -> Select[int, str, datetime]:
     e = InteractionEvent
     return select(e.actor_id, e.kind, e.occurred_at).where(
-        e.guild_id == guild_id, e.actor_id == actor_id, e.target_id == target_id, e.occurred_at >= since)
+        e.guild_id == guild_id, e.actor_id == actor_id, e.target_id == target_id,
+        e.occurred_at.between(since, until))
 
 
-def _pair_events(guild_id: int, requester_id: int, target_id: int, since: datetime) -> Any:
+def _pair_events(guild_id: int, requester_id: int, target_id: int, since: datetime, until: datetime) -> Any:
     # Two index range scans beat one OR over the composite index.
-    return union_all(_direction(guild_id, requester_id, target_id, since),
-                     _direction(guild_id, target_id, requester_id, since))
+    return union_all(_direction(guild_id, requester_id, target_id, since, until),
+                     _direction(guild_id, target_id, requester_id, since, until))
 
 
 def _follows(guild_id: int, follower_id: int, followee_id: int) -> ColumnElement[bool]:
@@ -280,15 +283,15 @@ def _follows(guild_id: int, follower_id: int, followee_id: int) -> ColumnElement
     ).exists()
 
 
-def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime) -> Select[Any]:
+def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime, until: datetime) -> Select[Any]:
     e = InteractionEvent
     activity = select(func.count()).where(
-        e.guild_id == guild_id, e.actor_id == requester_id, e.occurred_at >= since).scalar_subquery()
+        e.guild_id == guild_id, e.actor_id == requester_id, e.occurred_at.between(since, until)).scalar_subquery()
     first_seen = select(Member.first_seen).where(
         Member.guild_id == guild_id, Member.user_id == requester_id).scalar_subquery()
     # Where the target has been most active lately: their latest posts say it as well as all of them.
     latest = (select(e.channel_id)
-              .where(e.guild_id == guild_id, e.actor_id == target_id, e.occurred_at >= since)
+              .where(e.guild_id == guild_id, e.actor_id == target_id, e.occurred_at.between(since, until))
               .order_by(e.occurred_at.desc()).limit(TOP_CHANNEL_SAMPLE).subquery())
     top_channel = (select(latest.c.channel_id).group_by(latest.c.channel_id)
                    .order_by(func.count().desc(), latest.c.channel_id).limit(1).scalar_subquery())

@@ -65,7 +65,8 @@ async def test_other_bots_webhooks_and_demands_earn_nothing(world: World, bot: Q
     # A demand mentions its target, but demanding is not engaging.
     demand = f"{world.bot_mention} <@{world.alice.id}> follow me back"
     await s.send_message(world.art, world.carol, demand, reply_to=post)
-    await s.wait_for_bot_message(world.art, timeout=5)
+    verdict = await s.wait_for_bot_message(world.art, timeout=5)
+    await s.add_reaction(verdict, world.alice, "👍")  # liking the bot's answer is not engaging with a member
     await settle(world)
     assert await rows(bot) == set()
 

@@ -58,6 +58,9 @@ class Ingest(commands.Cog):
             return
         if payload.member is not None and payload.member.bot:
             return
+        author = self.bot.get_user(author_id)
+        if author_id == (self.bot.user and self.bot.user.id) or (author is not None and author.bot):
+            return  # reacting to a bot's message (a verdict, say) is not engaging with a member
         self.bot.batcher.add(Interaction(
             payload.guild_id, payload.user_id, author_id, InteractionKind.REACTION, payload.channel_id,
             payload.message_id, self.bot.now(),
