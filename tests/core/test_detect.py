@@ -1,0 +1,167 @@
+"""Detection: the public interface, the two kinds, and per-server trigger and exception phrases."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import Detection, Settings, load_settings
+from bot.core.detect import Classification, DemandKind, Detector, classify, detector_for
+
+RECIPROCAL = DemandKind.RECIPROCAL
+REQUEST = DemandKind.REQUEST
+
+
+def test_a_demand_reports_its_kind_and_the_words_that_show_it() -> None:
+    result = classify("hey, follow me back pls")
+
+    assert result.kind is RECIPROCAL
+    assert result.demand
+    assert result.evidence == ("follow me back",)
+
+
+def test_as_dict_is_the_json_shape_of_quidprono_check() -> None:
+    assert classify("please subscribe to my channel").as_dict() == {
+        "demand": True, "kind": "request", "evidence": ["subscribe to my channel"],
+    }
+    assert classify("nice weather today").as_dict() == {"demand": False, "kind": None, "evidence": []}
+
+
+def test_a_message_without_any_follow_word_is_not_a_demand() -> None:
+    assert classify("anyone up for a game tonight?") == Classification(None)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("follow me back", RECIPROCAL),  # asking back implies the writer already followed
+    ("f4f?", RECIPROCAL),
+    ("sub 4 sub anyone", RECIPROCAL),
+    ("subscribe to me and I'll subscribe back", RECIPROCAL),
+    ("follow me and I'll follow you", RECIPROCAL),  # an offer to you, with an ask
+    ("lets follow each other!", RECIPROCAL),
+    ("follow me on twitter @someone for follow back", RECIPROCAL),
+    ("can I get a follow back?", RECIPROCAL),
+    ("follow me on insta", REQUEST),
+    ("please subscribe", REQUEST),
+    ("can you sub to my channel?", REQUEST),
+    ("it would mean a lot if you could subscribe", REQUEST),
+    ("check out my channel and subscribe", REQUEST),
+    ("help me reach 100 subscribers!", REQUEST),
+    ("drop a follow if you like my art", REQUEST),
+    ("add me on steam", REQUEST),
+    ("go follow @artist, she's amazing", REQUEST),  # another account is still a request
+])
+def test_the_kind_tells_an_exchange_from_a_plain_ask(text: str, kind: DemandKind) -> None:
+    assert classify(text).kind is kind
+
+
+@pytest.mark.parametrize("text", [
+    "check out my channel",  # promotion without a follow ask is not a demand (the data's definition)
+    "ok I'll follow back",  # an offer answering somebody, with nothing asked or plugged
+    "I'll subscribe",
+    "follow the rules in #rules",
+    "please follow the instructions in the pinned message",
+    "follow me around the map and I'll show you the way",
+    "add me to the group chat",
+    "subscribe to that theory",
+])
+def test_follow_words_in_other_senses_are_not_demands(text: str) -> None:
+    assert not classify(text).demand
+
+
+def test_detector_for_compiles_once_per_configuration() -> None:
+    config = Detection(triggers=("drop your handle",))
+
+    assert detector_for(config) is detector_for(Detection(triggers=("drop your handle",)))
+    assert detector_for(config) is not detector_for(Detection())
+
+
+def test_the_default_configuration_is_the_one_settings_carry() -> None:
+    assert classify("follow me back", Settings().detection) == classify("follow me back")
+
+
+class TestServerPhrases:
+    """`detection.triggers` and `detection.exceptions` from config.yaml (and later per guild)."""
+
+    def test_a_trigger_makes_an_otherwise_innocent_message_a_request(self) -> None:
+        config = Detection(triggers=("drop your @",))
+
+        assert not classify("drop your @ below!").demand
+        result = classify("drop your @ below!", config)
+        assert result.kind is REQUEST
+        assert result.evidence == ("trigger:drop your",)
+
+    def test_a_trigger_matches_through_disguise_like_built_in_words(self) -> None:
+        config = Detection(triggers=("link in bio",))
+
+        assert classify("LINK   IN   BIO 💕", config).kind is REQUEST
+        assert classify("l1nk in bi0", config).kind is REQUEST
+        assert classify("liiiink in biooo", config).kind is REQUEST
+
+    def test_a_trigger_said_in_the_negative_does_not_count(self) -> None:
+        config = Detection(triggers=("link in bio",))
+
+        assert not classify("I would never write link in bio", config).demand
+
+    def test_a_trigger_keeps_the_built_in_kind_when_both_match(self) -> None:
+        config = Detection(triggers=("gain train",))
+
+        result = classify("gain train! follow me back", config)
+        assert result.kind is RECIPROCAL
+        assert result.evidence == ("follow me back", "trigger:gain train")
+
+    def test_a_trigger_in_another_script_still_matches(self) -> None:
+        config = Detection(triggers=("подпишись",))
+
+        assert classify("подпишись на канал", config).kind is REQUEST
+        assert not classify("привет", config).demand
+
+    def test_an_exception_phrase_never_counts_but_the_rest_of_the_message_can(self) -> None:
+        config = Detection(exceptions=("follow friday",))
+
+        quiet = classify("happy follow friday everyone!", config)
+        assert not quiet.demand
+        assert quiet.evidence == ("exception:follow friday",)
+        loud = classify("it's follow friday! follow me back", config)
+        assert loud.kind is RECIPROCAL
+        assert loud.evidence == ("follow me back", "exception:follow friday")
+
+    def test_an_exception_can_silence_a_built_in_phrase(self) -> None:
+        config = Detection(exceptions=("sub 4 sub",))
+
+        assert classify("sub 4 sub").kind is RECIPROCAL
+        assert not classify("sub 4 sub", config).demand
+
+    def test_phrases_that_normalise_to_nothing_are_ignored(self) -> None:
+        detector = Detector(Detection(triggers=("!!!", "   "), exceptions=("...",)))
+
+        assert detector.classify("follow me").kind is REQUEST
+        assert not detector.classify("hello there").demand
+
+    def test_phrases_come_from_the_settings_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "config.yaml"
+        path.write_text("detection:\n  triggers: [drop your handle]\n  exceptions: [follow friday]\n", encoding="utf-8")
+        config = load_settings(path).detection
+
+        assert classify("drop your handle below", config).kind is REQUEST
+        assert not classify("follow friday!", config).demand
+
+
+@pytest.mark.parametrize("text", [
+    "a." * 50_000 + " x.com",  # a bare domain that never ends
+    "s" * 100_000,  # one letter, repeated: stems must not backtrack
+    "<a " * 30_000,
+    "@a " * 30_000,
+    "f o l l o w " * 10_000,
+])
+def test_huge_or_hostile_input_is_answered_quickly(text: str) -> None:
+    start = time.perf_counter()
+    classify(text)
+
+    assert time.perf_counter() - start < 0.5
+
+
+def test_only_the_first_4000_characters_are_read() -> None:
+    assert classify("follow me back " + "x" * 5_000).demand
+    assert not classify("x" * 5_000 + " follow me back").demand
