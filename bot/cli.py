@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_health)
 
     evaluate = commands.add_parser("eval", help="measure detection on a labelled TSV")
-    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("file", type=Path, help="labelled TSV: label, sure, source, id, text")
+    evaluate.add_argument("--misses", action="store_true", help="also list the rows it got wrong")
     evaluate.set_defaults(handler=_eval)
 
     db = commands.add_parser("db", help="database schema")
@@ -131,14 +132,18 @@ def _health(_args: argparse.Namespace, env: Environment) -> int:
     return 1 if problem else 0
 
 
-def _eval(args: argparse.Namespace, _env: Environment) -> int:
-    from bot.evaluation import evaluate_file
+def _eval(args: argparse.Namespace, env: Environment) -> int:
+    from bot.evaluation import EvalFileError, evaluate_file
 
     if not args.file.is_file():
         print(f"quidprono eval: no such file: {args.file}", file=sys.stderr)
         return EXIT_USAGE
-    report = evaluate_file(args.file)
-    print(report.format())
+    try:
+        report = evaluate_file(args.file, _settings(env).detection)
+    except EvalFileError as error:
+        print(f"quidprono eval: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(report.format(show_misses=args.misses))
     return 0 if report.meets_targets else 1
 
 

@@ -62,3 +62,12 @@ def test_explain_prints_the_latest_verdict_and_the_pair_history(tmp_path: Path) 
     assert report["summary"]["incoming"]["counts"]["reply"] == 1
     assert json.loads(none.stdout)["outcome"] is None
     assert "Public reply:" in text.stdout and "Private explanation:" in text.stdout
+
+
+def test_eval_meets_the_targets_on_the_dev_set_and_names_a_bad_line(tmp_path: Path) -> None:
+    good = quidprono("eval", "tests/data/demands-dev.tsv")
+    assert good.returncode == 0 and "targets: met" in good.stdout
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("label\tsure\tsource\tid\ttext\nrequest\tmaybe\tx\t1\tfollow me\n")
+    result = quidprono("eval", str(bad))
+    assert result.returncode == 2 and "line 2" in result.stderr and "Traceback" not in result.stderr
