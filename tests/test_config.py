@@ -76,3 +76,12 @@ def test_environment_defaults_and_secrets() -> None:
     assert "abc" not in repr(env)
     assert env.database_url == "sqlite+aiosqlite:///data/quidprono.db"
     assert Environment.read({"DISCORD_TOKEN": "  "}).token is None
+
+
+@pytest.mark.parametrize("template", ["{requester:>2000000000}", "{requester.__class__.__mro__}", "{requester!r}",
+                                      "{0}", "x" * 1001])
+def test_templates_allow_only_plain_fields_of_a_sane_length(template: str) -> None:
+    from bot.config import ConfigError, with_overrides
+
+    with pytest.raises(ConfigError, match=r"replies\.public\.decline: malformed template"):
+        with_overrides(Settings(), {"replies": {"public": {"decline": template}}})

@@ -39,17 +39,36 @@ HOW_TO_EARN_FIELDS = NAME_FIELDS | {"channel"}
 EARNABLE = frozenset({Outcome.DECLINE, Outcome.PROPOSE, Outcome.OPTED_OUT})
 
 
+MAX_TEMPLATE = 1_000  # characters in one configured template
+MAX_MESSAGE = 2_000  # Discord's limit for one message
+
+
 def template_fields(template: str) -> set[str]:
-    """The top-level field names a format template uses; raises ValueError on a malformed one."""
+    """The field names a format template uses.
+
+    Raises ValueError on a malformed template, and on anything but plain `{name}` fields: a format
+    spec such as `{requester:>2000000000}` or an attribute such as `{requester.__class__}` would let
+    a server's configuration allocate gigabytes or reach into objects.
+    """
+    if len(template) > MAX_TEMPLATE:
+        raise ValueError(f"longer than {MAX_TEMPLATE} characters")
     fields = set()
-    for _literal, name, _spec, _conversion in string.Formatter().parse(template):
-        if name is not None:
-            fields.add(name.split(".", 1)[0].split("[", 1)[0])
+    for _literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if spec or conversion or not name.isidentifier():
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(f"only plain {{name}} fields are allowed, not {{{written}}}")
+        fields.add(name)
     return fields
 
 
 def unknown_fields(template: str, allowed: frozenset[str]) -> set[str]:
     return template_fields(template) - allowed
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +91,7 @@ class Templates:
 
 
 def render_public(verdict: Verdict, templates: Templates, names: Names) -> str:
-    return templates.public[verdict.outcome].format(requester=names.requester, target=names.target)
+    return _clip(templates.public[verdict.outcome].format(requester=names.requester, target=names.target))
 
 
 def render_private(verdict: Verdict, templates: Templates, names: Names, suggested: Sequence[str] = ()) -> str:
@@ -91,4 +110,4 @@ def render_private(verdict: Verdict, templates: Templates, names: Names, suggest
             lines.append(templates.how_to_earn_anywhere.format(**name_values))
     if suggested and verdict.outcome is Outcome.DECLINE:
         lines.append(templates.suggestions.format(members=", ".join(suggested)))
-    return "\n".join(lines)
+    return _clip("\n".join(lines))
