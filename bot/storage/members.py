@@ -140,6 +140,16 @@ class MemberStore:
             await session.flush()
             return request.id
 
+    async def asked_recently(self, guild_id: int, requester_id: int, target_id: int, now: datetime,
+                             since: datetime) -> bool:
+        """Whether the target already has this requester's request waiting, or said "not now" since `since`."""
+        r = ConnectionRequest
+        query = select(func.count()).where(
+            r.guild_id == guild_id, r.requester_id == requester_id, r.target_id == target_id,
+            or_(and_(r.status == PENDING, r.expires_at > now), and_(r.status == DECLINED, r.decided_at >= since)))
+        async with self._sessions() as session:
+            return bool((await session.execute(query)).scalar_one())
+
     async def request(self, request_id: int) -> PendingRequest | None:
         async with self._sessions() as session:
             row = await session.get(ConnectionRequest, request_id)

@@ -248,3 +248,32 @@ async def test_scope_and_reply_mode(world: World, bot_process: BotProcess) -> No
     async with bot_process.store() as store:
         stored = await store.latest_demand(world.guild.id, world.dave.id, world.standin.bot.id)
     assert stored is not None and stored.message_id == answered.id != ignored.id
+    private, why = await press(world, reply, "Why?", world.dave)  # pressed in the DM: no guild there
+    assert private and "I follow nobody" in why
+
+
+async def test_thread_mode_answers_every_target_in_one_thread(world: World, bot_process: BotProcess) -> None:
+    bot_process.write_config(scope={"reply_mode": "thread"})
+    await bot_process.start()
+    sent = await world.standin.send_message(
+        world.general, world.dave, f"{world.bot_mention} <@{world.alice.id}> <@{world.bob.id}> f4f?")
+    await world.standin.wait_for("POST", rf"/channels/{world.general.id}/messages/{sent.id}/threads", timeout=5)
+    first = await world.standin.wait_for("POST", r"/channels/\d+/messages", timeout=5)
+    second = await world.standin.wait_for("POST", r"/channels/\d+/messages", timeout=5)
+    assert first.path == second.path != f"/channels/{world.general.id}/messages"
+    assert len(world.standin.requests.filter("POST", r"/channels/\d+/messages/\d+/threads")) == 1
+
+
+async def test_not_now_is_respected_when_asked_again(world: World, bot_process: BotProcess) -> None:
+    bot_process.write_config(policy={"cooldown_minutes": 0})
+    await bot_process.start()
+    await script_alice_and_bob(world)
+    await demand(world, world.bob, world.alice)
+    await press(world, await consent_request(world), "Not now", world.alice)
+    again = await demand(world, world.bob, world.alice)
+    assert "real connection" in again.content
+    await asyncio.sleep(0.5)
+    asks = world.standin.requests.filter(
+        "POST", rf"/channels/{world.general.id}/messages",
+        lambda r: "would like to connect" in str((r.json or {}).get("content")))
+    assert len(asks) == 1  # Alice is not pinged a second time

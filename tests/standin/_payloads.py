@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ._snowflake import snowflake_time
 from .constants import ChannelType, MessageType
 from .models import Attachment, Channel, Emoji, Guild, Member, Message, Reaction, Role, User
 
@@ -115,6 +116,17 @@ def channel(c: Channel) -> JSON:
         "flags": 0,
         "nsfw": False,
     }
+    if c.kind is ChannelType.PUBLIC_THREAD:
+        assert c.parent is not None
+        data |= {
+            "owner_id": _opt_id(c.owner_id),
+            "last_message_id": _opt_id(c.last_message_id),
+            "rate_limit_per_user": 0,
+            "member_count": 1,
+            "message_count": len(c.messages),
+            "thread_metadata": {"archived": False, "auto_archive_duration": 60, "locked": False,
+                                "archive_timestamp": snowflake_time(c.id).isoformat()},
+        }
     if c.kind in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
         data |= {
             "topic": c.topic,

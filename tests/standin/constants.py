@@ -141,6 +141,7 @@ class ChannelType(IntEnum):
     GUILD_VOICE = 2
     GUILD_CATEGORY = 4
     GUILD_ANNOUNCEMENT = 5
+    PUBLIC_THREAD = 11
 
 
 class MessageType(IntEnum):

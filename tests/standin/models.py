@@ -178,6 +178,7 @@ class Channel:
     parent: Channel | None = None
     overwrites: list[Overwrite] = field(default_factory=list)
     recipient: User | None = None  # DM channels only
+    owner_id: int | None = None  # threads only: who started it
     #: Every message ever stored in the channel, including deleted ones (``Message.deleted``), by id.
     messages: list[Message] = field(default_factory=list)
 

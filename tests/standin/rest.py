@@ -234,6 +234,7 @@ class RestApi:
             r("POST", "/channels/{channel_id}/messages", self.create_message),
             r("POST", "/channels/{channel_id}/messages/bulk-delete", self.bulk_delete),
             r("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message),
+            r("POST", "/channels/{channel_id}/messages/{message_id}/threads", self.start_thread),
             r("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message),
             r("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message),
             r("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.add_reaction),
@@ -384,6 +385,22 @@ class RestApi:
 
     async def get_channel(self, ctx: Ctx) -> Reply:
         return 200, p.channel(self._channel(ctx))
+
+    async def start_thread(self, ctx: Ctx) -> Reply:
+        """A public thread from a message; like Discord, the thread's id is the message's."""
+        channel = self._channel(ctx, need=Permissions.VIEW_CHANNEL | Permissions.CREATE_PUBLIC_THREADS)
+        message = self._message(ctx, channel)
+        if channel.kind is not ChannelType.GUILD_TEXT or message.id in self.state.channels:
+            raise ApiError(400, 160004, "A thread has already been created for this message")
+        name = str(ctx.json.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            raise form_error(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        thread = Channel(id=message.id, name=name, kind=ChannelType.PUBLIC_THREAD, guild=channel.guild,
+                         parent=channel, owner_id=self.state.bot.id)
+        assert channel.guild is not None
+        channel.guild.channels[thread.id] = thread
+        self.state.channels[thread.id] = thread
+        return 201, p.channel(thread)
 
     async def typing(self, ctx: Ctx) -> Reply:
         self._channel(ctx, need=Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES)

@@ -58,3 +58,15 @@ async def test_a_guild_that_removed_the_bot_is_purged_whole_after_the_grace(stor
     assert await store.members.purge_departed_guilds(NOW - timedelta(days=30)) == [GUILD]
     assert await store.event_count(GUILD) == 0 and await store.event_count(GUILD + 1) == 1
     assert await store.members.following(GUILD, ALICE) == []
+
+
+async def test_asked_recently_covers_waiting_and_refused_requests(store: Store) -> None:
+    members = store.members
+    later = NOW + timedelta(days=1)
+    assert not await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
+    waiting = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=later)
+    assert await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
+    assert not await members.asked_recently(GUILD, CAROL, ALICE, NOW, NOW - timedelta(days=7))
+    await members.settle_request(waiting, DECLINED, NOW)
+    assert await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
+    assert not await members.asked_recently(GUILD, BOB, ALICE, later, NOW + timedelta(hours=1))

@@ -47,9 +47,12 @@ class Connections(commands.Cog):
             await _send(channel, AUTO_CONNECTED.format(**names), [verdict.requester_id, verdict.target_id])
             return
         settings = await self.bot.settings_for(verdict.guild_id)
+        expiry = timedelta(days=settings.connections.expire_days)
+        if await store.asked_recently(verdict.guild_id, verdict.requester_id, verdict.target_id, now, now - expiry):
+            return  # one request at a time, and "not now" is respected until a request would have expired
         request_id = await store.open_request(
             verdict.guild_id, verdict.requester_id, verdict.target_id, demand_id=verdict.demand_id, now=now,
-            expires_at=now + timedelta(days=settings.connections.expire_days))
+            expires_at=now + expiry)
         view = discord.ui.View(timeout=None)
         view.add_item(ConsentButton(request_id, accept=True))
         view.add_item(ConsentButton(request_id, accept=False))

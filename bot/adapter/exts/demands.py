@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import re
-from datetime import timedelta
+import weakref
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -13,9 +15,9 @@ from discord.ext import commands
 
 from bot.adapter._messages import addresses_bot, channel_and_category, replied_to_author
 from bot.adapter.events import ModeratorAlert, VerdictGiven
-from bot.config import Policy, Settings
+from bot.config import Settings
 from bot.core.detect import Classification, detector_for
-from bot.core.model import ExplainVia, Outcome, Verdict
+from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
 from bot.core.scope import in_scope
 from bot.core.texts import Names, render_private, render_public
@@ -36,6 +38,8 @@ NOT_YOURS = ("This explanation belongs to the person who asked. "
 class Demands(commands.Cog):
     def __init__(self, bot: QuidProNo) -> None:
         self.bot = bot
+        # One demand at a time per requester, so two quick demands cannot both slip past the cooldown or cap.
+        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -49,10 +53,14 @@ class Demands(commands.Cog):
             return
         classification = detector_for(settings.detection).classify(message.content)
         if classification.demand:
-            for target in self._targets(message, me)[: settings.discord.max_targets]:
-                await self._answer(message, target, classification, settings)
+            answers = _Answers(message, settings.scope.reply_mode)
+            key = (message.guild.id, message.author.id)
+            lock = self._locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                for target in self._targets(message, me)[: settings.discord.max_targets]:
+                    await self._answer(message, target, classification, settings, answers)
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
-            await self._reply(message, HELP, None, settings)
+            await _Answers(message, settings.scope.reply_mode).send(HELP, None)
 
     @staticmethod
     def _mentions_me(message: discord.Message, me: discord.abc.User) -> bool:
@@ -69,7 +77,7 @@ class Demands(commands.Cog):
         return unique or [me]
 
     async def _answer(self, message: discord.Message, target: discord.abc.User,
-                      classification: Classification, settings: Settings) -> None:
+                      classification: Classification, settings: Settings, answers: _Answers) -> None:
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
         policy, now = settings.policy, self.bot.now()
@@ -85,50 +93,64 @@ class Demands(commands.Cog):
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
                                                   verdict.reason_codes, message.channel.id, message.jump_url))
-        if verdict.outcome is Outcome.CAPPED and not self._first_time_capped(verdict, policy):
-            return  # said once today already: silence now
         if verdict.outcome is Outcome.CAPPED:
+            if _capped_before(inputs.recent_demands, now):
+                return  # said once today already: silence now
             self.bot.dispatch("moderator_alert", ModeratorAlert(
-                guild_id, f"<@{requester.id}> reached today's limit of {policy.daily_demand_cap} demands "
-                          f"and will get no more answers today. {message.jump_url}"))
+                guild_id, f"<@{requester.id}> reached the limit of {policy.daily_demand_cap} demands a day "
+                          f"and will get no more answers for now. {message.jump_url}"))
         text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
-        await self._reply(message, text, WhyButton(demand_id), settings)
+        await answers.send(text, WhyButton(demand_id))
 
-    @staticmethod
-    def _first_time_capped(verdict: Verdict, policy: Policy) -> bool:
-        return verdict.evidence.get("demands_today") == policy.daily_demand_cap
 
-    async def _reply(self, message: discord.Message, text: str, button: WhyButton | None,
-                     settings: Settings) -> None:
+def _capped_before(recent: Sequence[PastDemand], now: datetime) -> bool:
+    return any(demand.outcome is Outcome.CAPPED and demand.at > now - timedelta(days=1) for demand in recent)
+
+
+class _Answers:
+    """Where one message's answers go: in the channel, in one thread under it, or by DM, as the server
+    chose; the channel whenever a thread or a DM is impossible, so the requester always gets an answer."""
+
+    def __init__(self, message: discord.Message, mode: str) -> None:
+        self.message = message
+        self.mode = mode
+        self._destination: discord.abc.Messageable | None = None
+        self.pings = discord.AllowedMentions(users=[message.author], everyone=False, roles=False,
+                                             replied_user=True)
+
+    async def send(self, text: str, button: WhyButton | None) -> None:
         view = discord.ui.View(timeout=None)
         if button is not None:
             view.add_item(button)
-        pings = discord.AllowedMentions(users=[message.author], everyone=False, roles=False, replied_user=True)
         try:
-            await self._send_reply(message, text, view, pings, settings.scope.reply_mode)
+            destination = await self._elsewhere()
+            if destination is not None:
+                try:
+                    await destination.send(text, view=view, allowed_mentions=self.pings)
+                    return
+                except discord.HTTPException:
+                    self.mode = "channel"  # DMs closed or the thread is gone: answer in the channel
+            await self.message.reply(text, view=view, mention_author=True, allowed_mentions=self.pings)
         except discord.Forbidden:
             # The verdict is already recorded; a channel closed to the bot must not stop anything.
-            log.warning("event=reply_forbidden guild_id=%s channel_id=%s", message.guild and message.guild.id,
-                        message.channel.id)
+            log.warning("event=reply_forbidden guild_id=%s channel_id=%s",
+                        self.message.guild and self.message.guild.id, self.message.channel.id)
         except discord.HTTPException as error:
-            log.warning("event=reply_failed channel_id=%s status=%s", message.channel.id, error.status)
+            log.warning("event=reply_failed channel_id=%s status=%s", self.message.channel.id, error.status)
 
-
-    async def _send_reply(self, message: discord.Message, text: str, view: discord.ui.View,
-                          pings: discord.AllowedMentions, mode: str) -> None:
-        """In the channel, in a thread under the demand, or by DM, as the server chose; the channel when a
-        thread or a DM is impossible, so the requester always gets an answer."""
-        if mode == "dm":
-            with contextlib.suppress(discord.Forbidden):
-                await message.author.send(text, view=view, allowed_mentions=pings)
-                return
-        elif mode == "thread" and isinstance(message.channel, discord.TextChannel):
-            with contextlib.suppress(discord.Forbidden):
-                thread = await message.create_thread(name="Quid Pro No", auto_archive_duration=60)
-                await thread.send(text, view=view, allowed_mentions=pings)
-                return
-        await message.reply(text, view=view, mention_author=True, allowed_mentions=pings)
+    async def _elsewhere(self) -> discord.abc.Messageable | None:
+        """The DM channel or the thread, made once per message; None to reply in the channel."""
+        if self._destination is not None or self.mode == "channel":
+            return self._destination
+        try:
+            if self.mode == "dm":
+                self._destination = await self.message.author.create_dm()
+            elif isinstance(self.message.channel, discord.TextChannel):
+                self._destination = await self.message.create_thread(name="Quid Pro No", auto_archive_duration=60)
+        except discord.HTTPException:
+            self.mode = "channel"
+        return self._destination
 
 
 class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
@@ -149,7 +171,8 @@ class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("QuidProNo", interaction.client)
         demand = await bot.store.demand(self.demand_id)
-        if demand is None or demand.guild_id != interaction.guild_id:
+        # In a DM (reply_mode: dm) there is no guild; the requester check below still applies.
+        if demand is None or (interaction.guild_id is not None and demand.guild_id != interaction.guild_id):
             await interaction.response.send_message("That answer is no longer stored.", ephemeral=True)
         elif demand.requester_id != interaction.user.id:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
