@@ -26,7 +26,7 @@ TERMINAL_ACTOR = 0  # the audit log's actor for work started from the terminal, 
 async def print_stats(env: Environment, guild_id: int, days: int, chart: Path | None, out: TextIO) -> int:
     store = Store(make_engine(env.database_url))
     try:
-        moderation = ModerationStore(store.engine)
+        moderation = ModerationStore(store)
         now = datetime.now(UTC)
         since = now - timedelta(days=days)
         rows = await moderation.demand_rows(guild_id, since)
@@ -75,7 +75,7 @@ async def run_backfill(env: Environment, base: Settings, guild_id: int, days: in
         except (discord.NotFound, discord.Forbidden):
             err.write(f"quidprono backfill: the bot is not a member of guild {guild_id} (or may not see it)\n")
             return EXIT_USAGE
-        moderation = ModerationStore(store.engine)
+        moderation = ModerationStore(store)
         window, resumed = await prepare(store, moderation, guild_id, channel_ids=[c.id for c in channels],
                                         days=days, actor_id=TERMINAL_ACTOR, now=datetime.now(UTC))
         if resumed:

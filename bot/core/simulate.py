@@ -25,6 +25,7 @@ _NOUNS: dict[Outcome, tuple[str, str]] = {
     Outcome.COOLDOWN: ("cooldown answer", "cooldown answers"),
     Outcome.SELF: ("self-demand answer", "self-demand answers"),
     Outcome.BOT: ("bot answer", "bot answers"),
+    Outcome.CAPPED: ("answer held back by the daily cap", "answers held back by the daily cap"),
 }
 
 

@@ -4,38 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Policy
 from bot.core.model import (
-    ExplainVia,
-    InteractionKind,
     Outcome,
     PairSummary,
     PastDemand,
     Preferences,
-    RequestsFrom,
-    TimedInteraction,
 )
-from bot.core.scoring import RequesterStanding, summarize
 from bot.core.simulate import Replay
 from bot.core.stats import DemandRow
+from bot.storage._util import aware
 from bot.storage.db import sessions
 from bot.storage.models import (
     AuditEntry,
     BackfillCursor,
     ConnectionRequest,
     Demand,
-    Follow,
-    InteractionEvent,
-    Member,
 )
-
-TOP_CHANNEL_SAMPLE = 200  # as in Store: where the target was most active lately
+from bot.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +55,10 @@ class ReplayInputs:
 
 
 class ModerationStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+        self._sessions: async_sessionmaker[AsyncSession] = sessions(store.engine)
 
     # --- statistics -------------------------------------------------------------------------------
 
@@ -74,7 +67,7 @@ class ModerationStore:
             Demand.guild_id == guild_id, Demand.created_at >= since)
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [DemandRow(_aware(at), requester, Outcome(outcome)) for at, requester, outcome in rows]
+        return [DemandRow(aware(at), requester, Outcome(outcome)) for at, requester, outcome in rows]
 
     async def accepted_connections(self, guild_id: int, since: datetime) -> int:
         r = ConnectionRequest
@@ -91,40 +84,18 @@ class ModerationStore:
                  .order_by(Demand.created_at.desc(), Demand.id.desc()).limit(limit))
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [DemandToReplay(i, r, t, Outcome(o), _aware(at)) for i, r, t, o, at in reversed(rows)]
+        return [DemandToReplay(i, r, t, Outcome(o), aware(at)) for i, r, t, o, at in reversed(rows)]
 
     async def replay_inputs(self, guild_id: int, demand: DemandToReplay, policies: Sequence[Policy]) -> ReplayInputs:
         """The pair's history as it stood when `demand` was made, summarised under each of `policies`.
 
-        Like `Store.decision_inputs`, but bounded above by the demand's own time: later interactions
-        (and the demand itself) must not count. Follows and preferences are today's: they keep no history.
+        The live query path, read at the demand's own time: later interactions and later demands (and
+        the demand itself) do not count. Follows and preferences are today's: they keep no history.
         """
-        at, requester, target = demand.created_at, demand.requester_id, demand.target_id
-        widest = max(policy.window_days for policy in policies)
-        since = at - timedelta(days=widest)
-        async with self.engine.connect() as connection:
-            events = (await connection.execute(_pair_events(guild_id, requester, target, since, at))).all()
-            activity = [(await connection.execute(_activity(guild_id, requester, at - timedelta(days=p.window_days),
-                                                            at))).scalar_one() for p in policies]
-            standing = (await connection.execute(_standing(guild_id, requester, target, at - timedelta(days=widest),
-                                                           at))).one()
-            cooldown = max(policy.cooldown_minutes for policy in policies)
-            earlier = (await connection.execute(select(Demand.target_id, Demand.outcome, Demand.created_at).where(
-                Demand.guild_id == guild_id, Demand.requester_id == requester, Demand.id < demand.id,
-                Demand.created_at >= at - timedelta(minutes=cooldown)))).all()
-        first_seen, follows, followed, top_channel, requests_from, auto_accept, explain_via = standing
-        interactions = [TimedInteraction(actor, InteractionKind(kind), _aware(when)) for actor, kind, when in events]
-        summaries = tuple(
-            summarize(guild_id, requester, target,
-                      interactions=[i for i in interactions if i.occurred_at >= at - timedelta(days=p.window_days)],
-                      standing=RequesterStanding(int(count or 0), _aware(first_seen) if first_seen else None,
-                                                 bool(follows), bool(followed), top_channel),
-                      policy=p, now=at)
-            for p, count in zip(policies, activity, strict=True))
-        preferences = Preferences() if requests_from is None else Preferences(
-            RequestsFrom(requests_from), bool(auto_accept), ExplainVia(explain_via))
-        past = [PastDemand(t, Outcome(o), _aware(when)) for t, o, when in earlier]
-        return ReplayInputs(summaries, preferences, past)
+        inputs = [await self.store.decision_inputs(guild_id, demand.requester_id, demand.target_id, policy,
+                                                   demand.created_at) for policy in policies]
+        return ReplayInputs(tuple(i.summary for i in inputs), inputs[0].target_preferences,
+                            max((i.recent_demands for i in inputs), key=len))
 
     async def replays(self, guild_id: int, since: datetime, limit: int, current: Policy, changed: Policy, *,
                       bot_id: int) -> list[Replay]:
@@ -172,45 +143,3 @@ class ModerationStore:
             detail = (await connection.execute(query)).scalar_one_or_none()
         return dict(detail) if detail is not None else None
 
-
-def _direction(guild_id: int, actor: int, target: int, since: datetime, until: datetime) -> Any:
-    e = InteractionEvent
-    return select(e.actor_id, e.kind, e.occurred_at).where(
-        e.guild_id == guild_id, e.actor_id == actor, e.target_id == target, e.occurred_at >= since,
-        e.occurred_at <= until)
-
-
-def _pair_events(guild_id: int, requester: int, target: int, since: datetime, until: datetime) -> Any:
-    return _direction(guild_id, requester, target, since, until).union_all(
-        _direction(guild_id, target, requester, since, until))
-
-
-def _activity(guild_id: int, actor: int, since: datetime, until: datetime) -> Any:
-    e = InteractionEvent
-    return select(func.count()).where(e.guild_id == guild_id, e.actor_id == actor, e.occurred_at >= since,
-                                      e.occurred_at <= until)
-
-
-def _standing(guild_id: int, requester: int, target: int, since: datetime, until: datetime) -> Any:
-    e = InteractionEvent
-
-    def follows(follower: int, followee: int) -> Any:
-        return select(literal(True)).where(Follow.guild_id == guild_id, Follow.follower_id == follower,
-                                           Follow.followee_id == followee).exists()
-
-    def member(column: Any, user: int) -> Any:
-        return select(column).where(Member.guild_id == guild_id, Member.user_id == user).scalar_subquery()
-
-    latest = (select(e.channel_id)
-              .where(e.guild_id == guild_id, e.actor_id == target, e.occurred_at >= since, e.occurred_at <= until)
-              .order_by(e.occurred_at.desc()).limit(TOP_CHANNEL_SAMPLE).subquery())
-    top_channel = (select(latest.c.channel_id).group_by(latest.c.channel_id)
-                   .order_by(func.count().desc(), latest.c.channel_id).limit(1).scalar_subquery())
-    return select(member(Member.first_seen, requester), follows(requester, target), follows(target, requester),
-                  top_channel, member(Member.requests_from, target), member(Member.auto_accept, target),
-                  member(Member.explain_via, target))
-
-
-def _aware(value: datetime) -> datetime:
-    # Raw columns read through unions and subqueries skip the column type on SQLite: give them their zone.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -169,7 +169,7 @@ class Store:
         async with self.engine.connect() as connection:
             pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since, now))).all()
             standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
-            demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start))).all()
+            demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start, now))).all()
         interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
         (activity, first_seen, follows_target, followed_by_target, top_channel,
          requests_from, auto_accept, explain_via) = standing_row
@@ -242,11 +242,6 @@ class Store:
             await session.flush()
             return demand.id
 
-    async def recent_demands(self, guild_id: int, requester_id: int, since: datetime) -> list[PastDemand]:
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(_demands_since(guild_id, requester_id, since))).all()
-        return [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in rows]
-
     async def demand(self, demand_id: int) -> StoredDemand | None:
         async with self._sessions() as session:
             row = await session.get(Demand, demand_id)
@@ -304,9 +299,11 @@ def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime,
                   target_preference(Member.explain_via))
 
 
-def _demands_since(guild_id: int, requester_id: int, since: datetime) -> Select[int, str, datetime]:
+def _demands_since(guild_id: int, requester_id: int, since: datetime, until: datetime) -> Select[int, str, datetime]:
+    """Demands made before `until` (strictly: a replayed demand must not see itself)."""
     return select(Demand.target_id, Demand.outcome, Demand.created_at).where(
-        Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since)
+        Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since,
+        Demand.created_at < until)
 
 
 def _stored(row: Demand) -> StoredDemand:

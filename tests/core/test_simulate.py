@@ -69,7 +69,7 @@ async def test_replaying_stored_demands_under_a_lower_mutual_threshold(store: St
 
     current = Settings().policy
     changed = with_overrides(Settings(), {"policy": {"mutual_min_score": 2}}).policy
-    moderation = ModerationStore(store.engine)
+    moderation = ModerationStore(store)
     replays = await moderation.replays(G, T - timedelta(days=1), 100, current, changed, bot_id=BOT)
     simulation = simulate(replays, current, changed)
 
@@ -94,7 +94,7 @@ async def test_a_longer_window_needs_the_raw_events(store: Store) -> None:
     await demand(store, A, B, Outcome.DECLINE, T)
     current = Policy()
     changed = with_overrides(Settings(), {"policy": {"window_days": 120, "half_life_days": 3650}}).policy
-    replays = await ModerationStore(store.engine).replays(G, T - timedelta(days=1), 100, current, changed,
+    replays = await ModerationStore(store).replays(G, T - timedelta(days=1), 100, current, changed,
                                                           bot_id=BOT)
     assert replays[0].summary_new.incoming.total == 3 and replays[0].summary_now.incoming.total == 0
     assert round(replays[0].summary_new.incoming.score, 2) == 8.83

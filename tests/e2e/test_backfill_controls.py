@@ -72,7 +72,7 @@ async def test_cancel_then_run_again_to_resume(world: World, bot: QuidProNo, mod
             break
         await asyncio.sleep(0.1)
     assert (handle.final_content() or "").startswith("Backfill cancelled (run it again to resume)")
-    moderation = ModerationStore(bot.store.engine)
+    moderation = ModerationStore(bot.store)
     stopped = {c.channel_id: c for c in await moderation.cursors(world.guild.id)}
     assert not stopped[world.art.id].done and 0 < stopped[world.art.id].messages_read < 3_000
 
@@ -94,7 +94,7 @@ async def test_cancel_then_run_again_to_resume(world: World, bot: QuidProNo, mod
 async def test_more_days_than_the_server_allows_is_refused(world: World, bot: QuidProNo, mod: Member) -> None:
     handle = await world.standin.slash_command(world.general, mod, "quidpro backfill", {"days": 200})
     assert "more than this server allows (`backfill.max_days` = 90)" in ((await handle.wait_response()).content or "")
-    assert await ModerationStore(bot.store.engine).cursors(world.guild.id) == []
+    assert await ModerationStore(bot.store).cursors(world.guild.id) == []
 
 
 async def run_cli(world: World, tmp_path: Path, *args: str) -> tuple[int, str, str]:

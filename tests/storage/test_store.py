@@ -108,8 +108,10 @@ async def test_demands_are_stored_with_their_verdict(store: Store) -> None:
     assert stored.reasons == [{"code": "not_enough_engagement", "score_out": 1.5, "needed": 3.0}]
     assert (stored.channel_id, stored.message_id, stored.kind) == (5, 6, "request")
     assert await store.latest_demand(GUILD + 1, CAROL, ALICE) is None
-    recent = await store.recent_demands(GUILD, CAROL, NOW - timedelta(hours=1))
-    assert [(d.target_id, d.at) for d in recent] == [(ALICE, NOW)]
+    inputs = await store.decision_inputs(GUILD, CAROL, ALICE, POLICY, NOW)
+    assert [(d.target_id, d.at) for d in inputs.recent_demands] == [(ALICE, NOW - timedelta(hours=2))]  # not itself
+    later = await store.decision_inputs(GUILD, CAROL, ALICE, POLICY, NOW + timedelta(hours=1))
+    assert sorted(d.at for d in later.recent_demands) == [NOW - timedelta(hours=2), NOW]  # the cap looks back a day
 
 
 async def test_preferences_default_and_update(store: Store) -> None:

@@ -82,7 +82,7 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
     def __init__(self, bot: QuidProNo) -> None:
         super().__init__()
         self.bot = bot
-        self.moderation = ModerationStore(bot.store.engine)
+        self.moderation = ModerationStore(bot.store)
         self.backfills: dict[int, BackfillJob] = {}
 
     # --- policy -----------------------------------------------------------------------------------
