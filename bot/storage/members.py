@@ -15,6 +15,7 @@ from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.models import (
     AuditEntry,
+    BackfillCursor,
     ConnectionRequest,
     Demand,
     Follow,
@@ -25,17 +26,19 @@ from bot.storage.models import (
 )
 
 PENDING, ACCEPTED, DECLINED, EXPIRED = "pending", "accepted", "declined", "expired"
-# Every table that holds rows about a member, with the columns that name them.
+# Every table that holds rows about a member, with the columns that name them. The audit log is not
+# here: a moderator's changes stay accountable, so /forget-me replaces their id there with FORGOTTEN.
 MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (InteractionEvent, ("actor_id", "target_id")),
     (Follow, ("follower_id", "followee_id")),
     (Demand, ("requester_id", "target_id")),
     (ConnectionRequest, ("requester_id", "target_id")),
     (Post, ("author_id",)),
-    (AuditEntry, ("actor_id",)),
     (Member, ("user_id",)),
 )
-GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, GuildSettings)
+FORGOTTEN = 0  # the actor of audit entries made by someone who asked to be forgotten
+GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, BackfillCursor,
+                GuildSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +209,15 @@ class MemberStore:
                     e.guild_id == guild_id, column == user_id).group_by(e.kind))
             made = dict((await counts(e.actor_id)).all())
             received = dict((await counts(e.target_id)).all())
-            demands = (await session.execute(select(Demand).where(
-                Demand.guild_id == guild_id, Demand.requester_id == user_id).order_by(Demand.created_at))).scalars()
+            demands = list((await session.execute(select(Demand).where(
+                Demand.guild_id == guild_id, or_(Demand.requester_id == user_id, Demand.target_id == user_id))
+                .order_by(Demand.created_at))).scalars())
+            requests = list((await session.execute(select(ConnectionRequest).where(
+                ConnectionRequest.guild_id == guild_id,
+                or_(ConnectionRequest.requester_id == user_id, ConnectionRequest.target_id == user_id))
+                .order_by(ConnectionRequest.created_at))).scalars())
+            audited = (await session.execute(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.guild_id == guild_id, AuditEntry.actor_id == user_id))).scalar_one()
             member = await session.get(Member, (guild_id, user_id))
             posts = (await session.execute(select(func.count()).select_from(Post).where(
                 Post.guild_id == guild_id, Post.author_id == user_id))).scalar_one()
@@ -217,8 +227,14 @@ class MemberStore:
             "following": [str(i) for i in await self.following(guild_id, user_id)],
             "followers": [str(i) for i in await self.followers(guild_id, user_id)],
             "demands": [{"target_id": str(d.target_id), "outcome": d.outcome, "at": aware(d.created_at).isoformat(),
-                         "reasons": d.reasons} for d in demands],
+                         "reasons": d.reasons} for d in demands if d.requester_id == user_id],
+            "demands_received": [{"requester_id": str(d.requester_id), "outcome": d.outcome,
+                                  "at": aware(d.created_at).isoformat()} for d in demands if d.target_id == user_id],
+            "connection_requests": [{"requester_id": str(r.requester_id), "target_id": str(r.target_id),
+                                     "status": r.status, "at": aware(r.created_at).isoformat()} for r in requests],
+            "moderation_changes_made": audited,
             "first_seen": aware(member.first_seen).isoformat() if member else None,
+            "left_at": aware(member.left_at).isoformat() if member and member.left_at else None,
             "preferences": {"requests_from": member.requests_from, "auto_accept": member.auto_accept,
                             "explain_via": member.explain_via} if member else None,
         }
@@ -230,6 +246,9 @@ class MemberStore:
             for table, columns in MEMBER_COLUMNS:
                 about = [getattr(table, column) == user_id for column in columns]
                 await session.execute(delete(table).where(table.guild_id == guild_id, or_(*about)))
+            await session.execute(update(AuditEntry).where(AuditEntry.guild_id == guild_id,
+                                                           AuditEntry.actor_id == user_id)
+                                  .values(actor_id=FORGOTTEN))
 
     # --- departures -----------------------------------------------------------------------------
 
@@ -240,15 +259,21 @@ class MemberStore:
         async with self._sessions.begin() as session:
             await session.execute(statement)
 
-    async def departed_members(self, cutoff: datetime) -> list[tuple[int, int]]:
-        """Members who left before `cutoff` and did nothing since: due to be purged."""
+    async def departed_members(self, cutoff: datetime) -> list[tuple[int, int, datetime]]:
+        """Members who left before `cutoff` and did nothing since, with when they left."""
         e = InteractionEvent
         active_since = select(e.id).where(e.guild_id == Member.guild_id, e.actor_id == Member.user_id,
                                           e.occurred_at > Member.left_at).exists()
         async with self._sessions() as session:
-            rows = (await session.execute(select(Member.guild_id, Member.user_id).where(
+            rows = (await session.execute(select(Member.guild_id, Member.user_id, Member.left_at).where(
                 Member.left_at.is_not(None), Member.left_at < cutoff, ~active_since))).all()
-        return [(guild, user) for guild, user in rows]
+        return [(guild, user, aware(left)) for guild, user, left in rows if left is not None]
+
+    async def mark_back(self, guild_id: int, user_id: int) -> None:
+        """A member who left came back: nothing is due to be purged any more."""
+        async with self._sessions.begin() as session:
+            await session.execute(update(Member).where(Member.guild_id == guild_id, Member.user_id == user_id)
+                                  .values(left_at=None))
 
     async def mark_guild_left(self, guild_id: int, now: datetime, *, left: bool = True) -> None:
         statement = self._insert(GuildSettings).values(guild_id=guild_id, overrides={}, updated_at=now,
@@ -258,13 +283,16 @@ class MemberStore:
         async with self._sessions.begin() as session:
             await session.execute(statement)
 
-    async def purge_departed_guilds(self, cutoff: datetime) -> list[int]:
-        """Erase every row of guilds that removed the bot before `cutoff`."""
+    async def departed_guilds(self, cutoff: datetime) -> list[tuple[int, datetime]]:
+        """Guilds that removed the bot before `cutoff`, with when."""
+        async with self._sessions() as session:
+            rows = (await session.execute(select(GuildSettings.guild_id, GuildSettings.left_at).where(
+                GuildSettings.left_at.is_not(None), GuildSettings.left_at < cutoff))).all()
+        return [(guild, aware(left)) for guild, left in rows if left is not None]
+
+    async def purge_guild(self, guild_id: int) -> None:
+        """Erase every row of one guild, in one transaction."""
         async with self._sessions.begin() as session:
-            guilds = list((await session.execute(select(GuildSettings.guild_id).where(
-                GuildSettings.left_at.is_not(None), GuildSettings.left_at < cutoff))).scalars())
             for table in GUILD_TABLES:
-                if guilds:
-                    await session.execute(delete(table).where(table.guild_id.in_(guilds)))
-        return guilds
+                await session.execute(delete(table).where(table.guild_id == guild_id))
 

@@ -46,7 +46,9 @@ async def test_members_who_left_are_due_only_after_the_grace_and_if_they_stayed_
     await members.mark_left(GUILD, CAROL, NOW - timedelta(days=10))
     await store.write_events([interaction(CAROL, ALICE, days_ago=5)])  # Carol came back and talked
     await members.mark_left(GUILD, DAVE, NOW - timedelta(days=1))
-    assert await members.departed_members(NOW - timedelta(days=7)) == [(GUILD, BOB)]
+    assert await members.departed_members(NOW - timedelta(days=7)) == [(GUILD, BOB, NOW - timedelta(days=10))]
+    await members.mark_back(GUILD, BOB)
+    assert await members.departed_members(NOW) == [(GUILD, DAVE, NOW - timedelta(days=1))]
 
 
 async def test_a_guild_that_removed_the_bot_is_purged_whole_after_the_grace(store: Store) -> None:
@@ -55,7 +57,8 @@ async def test_a_guild_that_removed_the_bot_is_purged_whole_after_the_grace(stor
     await store.members.mark_guild_left(GUILD, NOW - timedelta(days=40))
     await store.members.mark_guild_left(GUILD + 1, NOW - timedelta(days=40))
     await store.members.mark_guild_left(GUILD + 1, NOW, left=False)  # it came back
-    assert await store.members.purge_departed_guilds(NOW - timedelta(days=30)) == [GUILD]
+    assert await store.members.departed_guilds(NOW - timedelta(days=30)) == [(GUILD, NOW - timedelta(days=40))]
+    await store.members.purge_guild(GUILD)
     assert await store.event_count(GUILD) == 0 and await store.event_count(GUILD + 1) == 1
     assert await store.members.following(GUILD, ALICE) == []
 

@@ -19,10 +19,15 @@ class KeyError_(ValueError):
     """A key or value a moderator typed that cannot be used, phrased for them."""
 
 
+# Whole-bot settings inside those sections: resuming backfills happens at start-up, for every server.
+BOT_WIDE_KEYS = frozenset({"backfill.resume_on_start"})
+
+
 def setting_keys(settings: Settings) -> list[str]:
     """Every key a server may set, as dotted paths to leaves (lists and texts are leaves)."""
     dump = settings.model_dump(mode="python")
-    return sorted(key for section in GUILD_SECTIONS for key in _leaves(section, dump[section]))
+    return sorted(key for section in GUILD_SECTIONS for key in _leaves(section, dump[section])
+                  if key not in BOT_WIDE_KEYS)
 
 
 def _leaves(prefix: str, value: Any) -> Iterator[str]:

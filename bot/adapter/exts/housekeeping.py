@@ -34,6 +34,11 @@ class Housekeeping(commands.Cog):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.bot.store.members.mark_guild_left(guild.id, self.bot.now(), left=False)
 
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Only with the members intent (`member_leave: purge`), which is when a departure was noted."""
+        await self.bot.store.members.mark_back(member.guild.id, member.id)
+
     @tasks.loop(minutes=10)
     async def sweep(self) -> None:
         try:
@@ -46,13 +51,19 @@ class Housekeeping(commands.Cog):
         purged = await store.purge_events_before(now - timedelta(days=settings.ingest.retention_days))
         expired = await store.members.expire_requests(now)
         await self.bot.batcher.flush()  # nothing about a purged member may be written after the purge
-        departed = await store.members.departed_members(now - timedelta(days=settings.privacy.member_grace_days))
-        for guild_id, user_id in departed:
-            await store.members.forget(guild_id, user_id)
-            self.bot.conversations.forget_member(user_id)
-        guilds = await store.members.purge_departed_guilds(now - timedelta(days=settings.privacy.guild_grace_days))
+        members = guilds = 0
+        for guild_id, user_id, left_at in await store.members.departed_members(now):
+            if now - left_at >= timedelta(days=(await self.bot.settings_for(guild_id)).privacy.member_grace_days):
+                await store.members.forget(guild_id, user_id)
+                self.bot.conversations.forget_member(user_id)
+                members += 1
+        for guild_id, left_at in await store.members.departed_guilds(now):
+            if now - left_at >= timedelta(days=(await self.bot.settings_for(guild_id)).privacy.guild_grace_days):
+                await store.members.purge_guild(guild_id)
+                self.bot.forget_settings(guild_id)
+                guilds += 1
         log.info("event=sweep events_purged=%d requests_expired=%d members_purged=%d guilds_purged=%d",
-                 purged, expired, len(departed), len(guilds))
+                 purged, expired, members, guilds)
 
 
 async def setup(bot: QuidProNo) -> None:
