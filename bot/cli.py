@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -11,14 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import ConfigError, Environment, Settings, load_settings
 from bot.core.detect import Detector, detector_for
 from bot.core.model import PairSummary, Verdict
 from bot.core.texts import Names, render_private, render_public
 from bot.health import check_heartbeat
 from bot.storage import Store, StoredDemand, make_engine
+from bot.storage.db import redact
 
-EXIT_USAGE = 2
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 NO_TOKEN = """\
 quidprono: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
@@ -37,8 +41,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"quidprono: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except (SQLAlchemyError, OSError) as error:
+        print(f"quidprono: database error at {redact(env.database_url)}: {_first_line(error)}"
+              " (is DATABASE_URL right, and the schema up to date? `quidprono db upgrade`)", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+def snowflake(text: str) -> int:
+    """A Discord id: a positive 64-bit integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a numeric Discord id") from None
+    if not 0 < value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is not a Discord id (ids are positive 64-bit numbers)")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,20 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check)
 
     explain = commands.add_parser("explain", help="the latest verdict for a pair and its current history")
-    explain.add_argument("--guild", type=int, required=True)
-    explain.add_argument("--requester", type=int, required=True)
-    explain.add_argument("--target", type=int, required=True)
+    explain.add_argument("--guild", type=snowflake, required=True)
+    explain.add_argument("--requester", type=snowflake, required=True)
+    explain.add_argument("--target", type=snowflake, required=True)
     explain.add_argument("--json", action="store_true")
     explain.set_defaults(handler=_explain)
 
     stats = commands.add_parser("stats", help="a server's demands per day, outcomes, top requesters, connections")
-    stats.add_argument("--guild", type=int, required=True)
+    stats.add_argument("--guild", type=snowflake, required=True)
     stats.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
     stats.add_argument("--chart", type=Path, help="also write the PNG chart to this file")
     stats.set_defaults(handler=_stats)
 
     backfill = commands.add_parser("backfill", help="read a server's channel history into the interaction history")
-    backfill.add_argument("--guild", type=int, required=True)
+    backfill.add_argument("--guild", type=snowflake, required=True)
     backfill.add_argument("--days", type=int, help="how many days back (default: backfill.default_days)")
     backfill.set_defaults(handler=_backfill)
 
@@ -116,7 +140,12 @@ def _check(args: argparse.Namespace, env: Environment) -> int:
         result = detector.classify(args.text)
         print(f"{result.kind or 'none'}" + (f" ({', '.join(result.evidence)})" if result.evidence else ""))
         return 0
-    _check_lines(detector, sys.stdin if args.text is None else [args.text], sys.stdout)
+    # Bytes that are not UTF-8 become U+FFFD rather than stopping the stream: one answer per line, always.
+    lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="replace", line_buffering=False)
+    _check_lines(detector, lines if args.text is None else [args.text], out)
+    out.flush()
+    out.detach()
     return 0
 
 
@@ -163,9 +192,6 @@ def _db_downgrade(args: argparse.Namespace, env: Environment) -> int:
 
 def _explain(args: argparse.Namespace, env: Environment) -> int:
     settings = _settings(env)
-    from bot.storage.migrate import upgrade
-
-    upgrade(env.database_url)
     demand, summary = asyncio.run(_explain_data(env, settings, args.guild, args.requester, args.target))
     report = {
         "outcome": demand.outcome.value if demand else None,

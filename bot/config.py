@@ -278,6 +278,8 @@ def load_settings(path: Path | None) -> Settings:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the configuration file: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -287,6 +289,10 @@ def load_settings(path: Path | None) -> Settings:
         return Settings()
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the file must be a mapping of sections (policy:, replies:, ...)")
+    duplicate = _duplicate_key(node, [])
+    if duplicate:
+        where, line = duplicate
+        raise ConfigError(f"{path} (line {line}): {where}: key given twice; keep one")
     try:
         return Settings.model_validate(data)
     except ValidationError as error:
@@ -311,6 +317,22 @@ def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str,
         else:
             merged[key] = value
     return merged
+
+
+def _duplicate_key(node: yaml.Node | None, path: list[str]) -> tuple[str, int] | None:
+    """The first key written twice in one mapping (YAML would silently keep the last), and its line."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    seen = set()
+    for key, value in node.value:
+        name = str(key.value)
+        if name in seen:
+            return ".".join([*path, name]), key.start_mark.line + 1
+        seen.add(name)
+        found = _duplicate_key(value, [*path, name])
+        if found:
+            return found
+    return None
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:

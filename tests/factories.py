@@ -14,10 +14,10 @@ _source_ids = count(10_000)
 
 def interaction(
     actor: int, target: int, kind: InteractionKind = InteractionKind.REPLY, *, days_ago: float = 1.0,
-    guild: int = GUILD, channel: int = 50, source: int | None = None,
+    guild: int = GUILD, channel: int = 50, source: int | None = None, now: datetime = NOW,
 ) -> Interaction:
     return Interaction(
         guild_id=guild, actor_id=actor, target_id=target, kind=kind, channel_id=channel,
         source_id=next(_source_ids) if source is None else source,
-        occurred_at=NOW - timedelta(days=days_ago),
+        occurred_at=now - timedelta(days=days_ago),
     )

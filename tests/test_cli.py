@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Policy
@@ -11,7 +15,7 @@ from bot.core.model import InteractionKind, Preferences
 from bot.core.policy import decide
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
-from tests.factories import GUILD, NOW, interaction
+from tests.factories import GUILD, interaction
 from tests.test_config import quidprono
 
 
@@ -42,13 +46,15 @@ def test_explain_prints_the_latest_verdict_and_the_pair_history(tmp_path: Path) 
 
     async def seed() -> None:
         store = Store(make_engine(url))
-        await store.write_events([interaction(3, 1, InteractionKind.REACTION, days_ago=1),
-                                  interaction(1, 3, InteractionKind.REPLY, days_ago=2)])
-        summary = await store.pair_summary(GUILD, 3, 1, Policy(), NOW)
+        # `explain` reads the history at the real time: date the events from the real clock.
+        await store.write_events([interaction(3, 1, InteractionKind.REACTION, days_ago=1, now=now),
+                                  interaction(1, 3, InteractionKind.REPLY, days_ago=2, now=now)])
+        summary = await store.pair_summary(GUILD, 3, 1, Policy(), now)
         await store.record_demand(GUILD, 3, 1, kind="reciprocal",
-                                  verdict=decide(summary, Policy(), Preferences(), [], NOW), now=NOW)
+                                  verdict=decide(summary, Policy(), Preferences(), [], now), now=now)
         await store.close()
 
+    now = datetime.now(UTC)
     asyncio.run(seed())
     pair = ("--guild", str(GUILD), "--requester", "3", "--target", "1")
     result = quidprono("explain", *pair, "--json", database_url=url)
@@ -71,3 +77,19 @@ def test_eval_meets_the_targets_on_the_dev_set_and_names_a_bad_line(tmp_path: Pa
     bad.write_text("label\tsure\tsource\tid\ttext\nrequest\tmaybe\tx\t1\tfollow me\n")
     result = quidprono("eval", str(bad))
     assert result.returncode == 2 and "line 2" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_json_survives_bytes_that_are_not_utf8() -> None:
+    hostile = b"f4f?\n\xff\xfe\x00 follow me back\n"
+    result = subprocess.run([sys.executable, "-m", "bot", "check", "--json"], input=hostile, capture_output=True,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"}, timeout=60, check=False)
+    answers = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.returncode == 0 and [a["demand"] for a in answers] == [True, True]
+
+
+def test_explain_refuses_impossible_ids_and_names_a_missing_schema(tmp_path: Path) -> None:
+    huge = quidprono("explain", "--guild", "9" * 30, "--requester", "1", "--target", "2")
+    assert huge.returncode == 2 and "not a Discord id" in huge.stderr
+    empty = quidprono("explain", "--guild", "1", "--requester", "1", "--target", "2",
+                      database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    assert empty.returncode == 1 and "quidprono db upgrade" in empty.stderr and "Traceback" not in empty.stderr

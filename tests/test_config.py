@@ -53,6 +53,7 @@ def test_a_file_may_change_only_some_keys(tmp_path: Path) -> None:
     ("policy:\n  window_days: [90\n", "line 3, column 1: broken YAML"),
     ("policy:\n\twindow_days: 90\n", "line 2, column 1: broken YAML"),
     ("- just\n- a list\n", "the file must be a mapping of sections"),
+    ("policy:\n  cooldown_minutes: 5\n  cooldown_minutes: 6\n", "(line 3): policy.cooldown_minutes: key given twice"),
 ])
 def test_each_bad_config_gives_one_clear_line_and_exit_2(tmp_path: Path, content: str, expected: str) -> None:
     path = tmp_path / "bad.yaml"
