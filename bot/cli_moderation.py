@@ -10,7 +10,7 @@ from typing import TextIO
 
 import discord
 
-from bot.backfill import Backfiller, prepare, readable_text_channels
+from bot.adapter.backfill import Backfiller, prepare, readable_text_channels
 from bot.charts import stats_png
 from bot.config import ConfigError, Environment, Settings, with_overrides
 from bot.core import stats as stats_core

@@ -134,10 +134,11 @@ class Store:
         await connection.execute(statement, rows)
 
     async def withdraw_source(self, guild_id: int, source_id: int) -> int:
-        """A deleted message takes back the interactions it created."""
+        """A deleted message takes back the interactions it created, and leaves no link in anyone's feed."""
         async with self._sessions.begin() as session:
             result = await session.execute(delete(InteractionEvent).where(
                 InteractionEvent.guild_id == guild_id, InteractionEvent.source_id == source_id))
+            await session.execute(delete(Post).where(Post.guild_id == guild_id, Post.message_id == source_id))
         return rowcount(result)
 
     async def withdraw_reaction(self, guild_id: int, source_id: int, actor_id: int) -> int:
@@ -148,9 +149,10 @@ class Store:
         return rowcount(result)
 
     async def purge_events_before(self, cutoff: datetime) -> int:
-        """Retention: forget interactions older than the window moderators chose."""
+        """Retention: forget interactions and posts older than the window moderators chose."""
         async with self._sessions.begin() as session:
             result = await session.execute(delete(InteractionEvent).where(InteractionEvent.occurred_at < cutoff))
+            await session.execute(delete(Post).where(Post.created_at < cutoff))
         return rowcount(result)
 
     # --- reading history ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Policy
-from bot.core.model import InteractionKind, Outcome, Preferences, Reason, RequestsFrom, Verdict
+from bot.core.model import InteractionKind, Outcome, PostRef, Preferences, Reason, RequestsFrom, Verdict
 from bot.core.scoring import decay
 from bot.storage import Store
 from tests.factories import GUILD, NOW, interaction
@@ -120,3 +120,14 @@ async def test_preferences_default_and_update(store: Store) -> None:
     await store.members.set_preferences(GUILD, ALICE, wanted, NOW)
     assert await store.members.preferences(GUILD, ALICE) == wanted
     assert await store.members.preferences(GUILD + 1, ALICE) == Preferences()
+
+
+async def test_withdrawing_and_retention_take_posts_too(store: Store) -> None:
+    old, new = NOW - timedelta(days=400), NOW - timedelta(days=1)
+    await store.write_events([PostRef(GUILD, 50, 901, ALICE, old), PostRef(GUILD, 50, 902, ALICE, new),
+                              PostRef(GUILD, 50, 903, ALICE, new)])
+    await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
+    await store.withdraw_source(GUILD, 903)
+    await store.purge_events_before(NOW - timedelta(days=365))
+    items, total = await store.members.feed(GUILD, BOB, [50], limit=10, offset=0)
+    assert [item.message_id for item in items] == [902] and total == 1

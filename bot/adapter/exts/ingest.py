@@ -56,6 +56,10 @@ class Ingest(commands.Cog):
         author_id = payload.message_author_id
         if payload.guild_id is None or author_id is None or author_id == payload.user_id:
             return
+        channel = self.bot.get_channel(payload.channel_id)
+        where = channel_and_category(channel) if channel is not None else (payload.channel_id, None)
+        if not in_scope(self.bot.settings_now(payload.guild_id).scope, *where):
+            return
         if payload.member is not None and payload.member.bot:
             return
         author = self.bot.get_user(author_id)
@@ -75,10 +79,18 @@ class Ingest(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        if payload.guild_id is None:
-            return
-        await self.bot.batcher.flush()  # the message's interactions may still be waiting in memory
-        await self.bot.store.withdraw_source(payload.guild_id, payload.message_id)
+        if payload.guild_id is not None:
+            await self._withdraw(payload.guild_id, [payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if payload.guild_id is not None:
+            await self._withdraw(payload.guild_id, sorted(payload.message_ids))
+
+    async def _withdraw(self, guild_id: int, message_ids: list[int]) -> None:
+        await self.bot.batcher.flush()  # the messages' interactions may still be waiting in memory
+        for message_id in message_ids:
+            await self.bot.store.withdraw_source(guild_id, message_id)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.backfill import STARTED, Backfiller, BackfillResult, Window, prepare, readable_text_channels
 from bot.adapter.events import ModeratorAlert
 from bot.adapter.exts._moderation_keys import (
     KeyError_,
@@ -31,7 +32,6 @@ from bot.adapter.exts._moderation_keys import (
     with_key,
     without_key,
 )
-from bot.backfill import STARTED, Backfiller, BackfillResult, Window, prepare, readable_text_channels
 from bot.charts import stats_png
 from bot.config import ConfigError, Settings, with_overrides
 from bot.core import backfill as progress_text
