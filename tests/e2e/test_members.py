@@ -280,3 +280,21 @@ async def test_not_now_is_respected_when_asked_again(world: World, bot_process: 
         "POST", rf"/channels/{world.general.id}/messages",
         lambda r: "would like to connect" in str((r.json or {}).get("content")))
     assert len(asks) == 1  # Alice is not pinged a second time
+
+
+async def test_why_never_points_into_a_channel_the_requester_cannot_see(world: World,
+                                                                      bot_process: BotProcess) -> None:
+    standin = world.standin
+    hidden = standin.add_channel(world.guild, "inner-circle")
+    standin.set_overwrite(hidden, world.guild.everyone, deny=Permissions.VIEW_CHANNEL)
+    standin.set_overwrite(hidden, world.alice, allow=Permissions.VIEW_CHANNEL)
+    standin.set_overwrite(hidden, world.bob, allow=Permissions.VIEW_CHANNEL)
+    standin.set_overwrite(hidden, standin.bot, allow=Permissions.VIEW_CHANNEL)  # the bot records it
+    await bot_process.start()
+    previous = None
+    for turn in range(4):  # Alice is active only where Carol cannot look
+        previous = await standin.send_message(hidden, world.alice if turn % 2 == 0 else world.bob, "",
+                                              reply_to=previous)
+    reply = await demand(world, world.carol, world.alice)
+    _, why = await press(world, reply, "Why?", world.carol)
+    assert f"<#{hidden.id}>" not in why and "join their conversations" in why

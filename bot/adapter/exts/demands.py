@@ -183,7 +183,8 @@ class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     async def _explain(bot: QuidProNo, interaction: discord.Interaction[Any], demand: StoredDemand) -> None:
         """Only to the requester: ephemerally, or by DM when that is their preference."""
         settings = await bot.settings_for(demand.guild_id)
-        text = explanation(settings, demand, await suggestions(bot, settings, demand))
+        channel = _channel_they_can_see(bot, demand.evidence.get("target_top_channel_id"), interaction.user)
+        text = explanation(settings, demand, await suggestions(bot, settings, demand), channel)
         preferences = await bot.store.members.preferences(demand.guild_id, demand.requester_id)
         if preferences.explain_via is ExplainVia.DM:
             try:
@@ -208,8 +209,17 @@ async def suggestions(bot: QuidProNo, settings: Settings, demand: StoredDemand) 
     return [f"<@{partner}>" for partner in partners]
 
 
-def explanation(settings: Settings, demand: StoredDemand, suggested: list[str]) -> str:
-    channel = demand.evidence.get("target_top_channel_id")
+def _channel_they_can_see(bot: QuidProNo, channel_id: object, user: discord.abc.User) -> int | None:
+    """Where the target is active, only if the requester may read it: never point into a private channel."""
+    channel = bot.get_channel(channel_id) if isinstance(channel_id, int) else None
+    if not isinstance(channel, discord.abc.GuildChannel):
+        return None
+    member = user if isinstance(user, discord.Member) else channel.guild.get_member(user.id)
+    viewer: discord.Member | discord.Role = member if member is not None else channel.guild.default_role
+    return channel.id if channel.permissions_for(viewer).view_channel else None
+
+
+def explanation(settings: Settings, demand: StoredDemand, suggested: list[str], channel: int | None) -> str:
     names = Names(requester=f"<@{demand.requester_id}>", target=f"<@{demand.target_id}>",
                   channel=f"<#{channel}>" if channel else None)
     return render_private(demand.verdict(), settings.replies.templates(), names, suggested)
