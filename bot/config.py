@@ -83,6 +83,7 @@ class Ingest(_Section):
     retention_days: int = Field(365, ge=1, le=3650)
     conversation_gap_minutes: float = Field(5.0, gt=0, le=240)
     member_leave: Literal["keep", "purge"] = "keep"
+    max_pending: int = Field(200_000, ge=1_000, le=10_000_000)
 
 
 def _template_errors(section: str, templates: Mapping[str, str], allowed: Mapping[str, frozenset[str]]) -> None:

@@ -50,7 +50,8 @@ class QuidProNo(commands.AutoShardedBot):
         )
         self.settings = settings
         self.store = store
-        self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds)
+        self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds,
+                                    settings.ingest.max_pending)
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
         self._event_seen = asyncio.Event()
         self._guild_settings: dict[int, Settings] = {}
@@ -119,8 +120,11 @@ class QuidProNo(commands.AutoShardedBot):
         log.info("event=ready user_id=%s guilds=%d", self.user and self.user.id, len(self.guilds))
 
     async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
-        # One failing handler must never stop the bot: log with context and carry on.
-        log.exception("event=handler_failed handler=%s", event_method)
+        # One failing handler must never stop the bot: log with context (ids, never text) and carry on.
+        where = next((arg for arg in args if hasattr(arg, "guild_id") or hasattr(arg, "guild")), None)
+        guild = getattr(where, "guild_id", None) or getattr(getattr(where, "guild", None), "id", None)
+        channel = getattr(where, "channel_id", None) or getattr(getattr(where, "channel", None), "id", None)
+        log.exception("event=handler_failed handler=%s guild_id=%s channel_id=%s", event_method, guild, channel)
 
     async def on_socket_event_type(self, _event_type: str) -> None:
         self._event_seen.set()

@@ -15,11 +15,14 @@ log = logging.getLogger(__name__)
 class EventBatcher:
     """Buffers interactions; flushes when `batch_size` are waiting, every `interval` seconds, and on close.
 
-    A failed flush keeps its events and tries again later, so a database hiccup loses nothing.
+    A failed flush keeps its events and tries again later, so a database hiccup loses nothing. A long
+    outage must not exhaust memory: past `max_pending` the oldest events give way, counted and logged.
     """
 
-    def __init__(self, store: Store, batch_size: int, interval: float) -> None:
+    def __init__(self, store: Store, batch_size: int, interval: float, max_pending: int = 200_000) -> None:
         self._store = store
+        self._max_pending = max(max_pending, batch_size)
+        self.dropped = 0
         self._batch_size = batch_size
         self._interval = interval
         self._pending: list[Interaction | PostRef] = []
@@ -40,6 +43,10 @@ class EventBatcher:
         self._pending.append(event)
         if len(self._pending) >= self._batch_size:
             self._full.set()
+        if len(self._pending) > self._max_pending:
+            overflow = len(self._pending) - self._max_pending
+            del self._pending[:overflow]
+            self.dropped += overflow
 
     def extend(self, events: list[Interaction]) -> None:
         for event in events:
@@ -70,6 +77,7 @@ class EventBatcher:
                 await self.flush()
             except Exception as error:
                 self.last_error = error
-                log.exception("event=flush_failed pending=%d action=retry_later", len(self._pending))
+                log.exception("event=flush_failed pending=%d dropped_total=%d action=retry_later",
+                              len(self._pending), self.dropped)
             else:
                 self.last_error = None
