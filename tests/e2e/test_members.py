@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -298,3 +299,22 @@ async def test_why_never_points_into_a_channel_the_requester_cannot_see(world: W
     reply = await demand(world, world.carol, world.alice)
     _, why = await press(world, reply, "Why?", world.carol)
     assert f"<#{hidden.id}>" not in why and "join their conversations" in why
+
+
+async def test_one_sided_engagement_proposes_and_always_asks(world: World, bot_process: BotProcess) -> None:
+    standin = world.standin
+    await bot_process.start()
+    await command(world, world.alice, "prefs", auto_accept=True)  # auto-accept covers genuine, mutual only
+    start = datetime.now(UTC) - timedelta(days=6)
+    for day in range(5):  # Dave replies to Alice's posts (an established member now); Alice never answers him
+        post = await standin.send_message(world.art, world.alice, "", timestamp=start + timedelta(days=day))
+        await standin.send_message(world.art, world.dave, "", reply_to=post,
+                                   timestamp=start + timedelta(days=day, hours=1))
+    reply = await demand(world, world.dave, world.alice)
+    assert "I've asked" in reply.content
+    request = await consent_request(world)
+    await press(world, request, "Connect", world.alice)
+    assert (world.alice.id, world.dave.id) in await follows(bot_process, world.guild.id)
+    async with bot_process.store() as store:
+        stored = await store.latest_demand(world.guild.id, world.dave.id, world.alice.id)
+    assert stored is not None and stored.outcome == "propose"
