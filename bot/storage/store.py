@@ -1,4 +1,5 @@
-"""The storage interface the rest of the bot uses. Every query is scoped to one guild."""
+"""The storage interface the rest of the bot uses. Queries about members and pairs name their guild;
+only retention, which ages out everything old, and lookups by a unique id do not."""
 
 from __future__ import annotations
 
