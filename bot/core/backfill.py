@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.core.ingest import ConversationTracker, MessageFacts, interactions_from_message
+from bot.core.ingest import ConversationTracker, MessageFacts, records_of
 from bot.core.model import Interaction, PostRef
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -65,14 +65,7 @@ def replay(stretch: Sequence[MessageFacts], gap: timedelta) -> list[Interaction 
     """What live ingestion records for these messages (the post, its interactions, conversation turns),
     seen in this order from a standing start."""
     tracker = ConversationTracker(gap)
-    found: list[Interaction | PostRef] = []
-    for facts in stretch:
-        found.append(PostRef(facts.guild_id, facts.channel_id, facts.message_id, facts.author_id, facts.created_at))
-        found.extend(interactions_from_message(facts))
-        turn = tracker.observe(facts)
-        if turn is not None:
-            found.append(turn)
-    return found
+    return [record for facts in stretch for record in records_of(facts, tracker)]
 
 
 @dataclass(frozen=True, slots=True)

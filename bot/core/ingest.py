@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from bot.core.model import Interaction, InteractionKind
+from bot.core.model import Interaction, InteractionKind, PostRef
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -39,6 +39,17 @@ def interactions_from_message(facts: MessageFacts) -> list[Interaction]:
     for member in dict.fromkeys(facts.mentioned_ids):  # ordered, deduplicated
         if member not in (facts.author_id, facts.reply_to_author_id):
             found.append(to(member, InteractionKind.MENTION))
+    return found
+
+
+def records_of(facts: MessageFacts, conversations: ConversationTracker) -> list[Interaction | PostRef]:
+    """Everything ingestion records for one message: its post, its interactions, a conversation turn."""
+    found: list[Interaction | PostRef] = [
+        PostRef(facts.guild_id, facts.channel_id, facts.message_id, facts.author_id, facts.created_at)]
+    found.extend(interactions_from_message(facts))
+    turn = conversations.observe(facts)
+    if turn is not None:
+        found.append(turn)
     return found
 
 

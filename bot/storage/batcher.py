@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from bot.core.model import Interaction, PostRef
 from bot.storage.store import Store
@@ -48,7 +49,7 @@ class EventBatcher:
             del self._pending[:overflow]
             self.dropped += overflow
 
-    def extend(self, events: list[Interaction]) -> None:
+    def extend(self, events: Sequence[Interaction | PostRef]) -> None:
         for event in events:
             self.add(event)
 

@@ -17,7 +17,7 @@ from bot.core.backfill import (
     snowflake_at,
     snowflake_time,
 )
-from bot.core.ingest import ConversationTracker, MessageFacts, interactions_from_message
+from bot.core.ingest import ConversationTracker, MessageFacts, records_of
 from bot.core.model import Interaction, PostRef
 
 GAP = timedelta(minutes=5)
@@ -26,14 +26,8 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def live(messages: list[MessageFacts]) -> list[Interaction | PostRef]:
     """What the Ingest cog records, message by message as they arrive."""
-    tracker, found = ConversationTracker(GAP), list[Interaction | PostRef]()
-    for facts in messages:
-        found.append(PostRef(facts.guild_id, facts.channel_id, facts.message_id, facts.author_id, facts.created_at))
-        found.extend(interactions_from_message(facts))
-        turn = tracker.observe(facts)
-        if turn is not None:
-            found.append(turn)
-    return found
+    tracker = ConversationTracker(GAP)
+    return [record for facts in messages for record in records_of(facts, tracker)]
 
 
 def backfilled(messages: list[MessageFacts], max_stretch: int = 20_000) -> list[Interaction | PostRef]:

@@ -136,14 +136,21 @@ async def bot_process(world: World, tmp_path: Path) -> AsyncIterator[BotProcess]
             process.process.kill()
 
 
-@pytest.fixture
-async def bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
+@contextlib.asynccontextmanager
+async def inprocess_bot(world: World, tmp_path: Path, **sections: dict[str, Any]) -> AsyncIterator[QuidProNo]:
+    """The real bot in the test's own event loop, with fast settings and `sections` on top."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     await asyncio.to_thread(upgrade, url)
-    settings = Settings.model_validate({"discord": {"guild_ready_timeout": 0.1},
-                                        "ingest": {"flush_interval_seconds": 0.05}})
+    config: dict[str, Any] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.05}}
+    settings = Settings.model_validate({**config, **sections})
     store = Store(make_engine(url))
     client = QuidProNo(settings, store, shard_count=1)
     async with running_client(world.standin, client):
         yield client
     await store.close()
+
+
+@pytest.fixture
+async def bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
+    async with inprocess_bot(world, tmp_path) as client:
+        yield client

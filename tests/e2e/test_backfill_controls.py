@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.adapter.app import QuidProNo
-from bot.config import Settings
 from bot.storage import Store, make_engine
-from bot.storage.migrate import upgrade
 from bot.storage.moderation import ModerationStore
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, inprocess_bot
 from tests.standin import Channel, Member, Permissions
-from tests.standin.harness import running_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,15 +34,8 @@ def seed(world: World, channel: Channel, count: int) -> None:
 @pytest.fixture
 async def bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
     seed(world, world.art, 3_000)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await asyncio.to_thread(upgrade, url)
-    settings = Settings.model_validate({"discord": {"guild_ready_timeout": 0.1},
-                                        "backfill": {"progress_seconds": 0.2}})
-    store = Store(make_engine(url))
-    client = QuidProNo(settings, store, shard_count=1)
-    async with running_client(world.standin, client):
+    async with inprocess_bot(world, tmp_path, backfill={"progress_seconds": 0.2}) as client:
         yield client
-    await store.close()
 
 
 @pytest.fixture

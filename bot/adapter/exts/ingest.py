@@ -11,8 +11,8 @@ from discord.ext import commands
 from bot.adapter._messages import addresses_bot, channel_and_category, facts_from
 from bot.config import Settings
 from bot.core.detect import detector_for
-from bot.core.ingest import interactions_from_message
-from bot.core.model import Interaction, InteractionKind, PostRef
+from bot.core.ingest import records_of
+from bot.core.model import Interaction, InteractionKind
 from bot.core.scope import in_scope
 
 if TYPE_CHECKING:
@@ -36,12 +36,7 @@ class Ingest(commands.Cog):
             return  # moderators keep the bot out of this channel: it does not even listen
         if self._is_demand(message, settings):
             return  # a demand is not engagement: it earns the demander nothing
-        self.bot.batcher.add(PostRef(facts.guild_id, facts.channel_id, facts.message_id, facts.author_id,
-                                     facts.created_at))
-        self.bot.batcher.extend(interactions_from_message(facts))
-        turn = self.bot.conversations.observe(facts)
-        if turn is not None:
-            self.bot.batcher.add(turn)
+        self.bot.batcher.extend(records_of(facts, self.bot.conversations))
 
     def _is_demand(self, message: discord.Message, settings: Settings) -> bool:
         bot_user = self.bot.user
