@@ -239,9 +239,7 @@ def _stats(args: argparse.Namespace, env: Environment) -> int:
         print("quidprono stats: --days must be between 1 and 365", file=sys.stderr)
         return EXIT_USAGE
     _settings(env)  # a broken configuration is reported before anything else
-    from bot.storage.migrate import upgrade
-
-    upgrade(env.database_url)
+    # Like explain, a read: it never migrates; a missing schema is reported by main() with the hint.
     return asyncio.run(print_stats(env, args.guild, args.days, args.chart, sys.stdout))
 
 
