@@ -3,7 +3,7 @@ only retention, which ages out everything old, and lookups by a unique id do not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,12 +134,13 @@ class Store:
         )
         await connection.execute(statement, rows)
 
-    async def withdraw_source(self, guild_id: int, source_id: int) -> int:
-        """A deleted message takes back the interactions it created, and leaves no link in anyone's feed."""
+    async def withdraw_sources(self, guild_id: int, source_ids: Collection[int]) -> int:
+        """Deleted messages take back the interactions they created, and leave no link in anyone's feed."""
+        ids = list(source_ids)
         async with self._sessions.begin() as session:
             result = await session.execute(delete(InteractionEvent).where(
-                InteractionEvent.guild_id == guild_id, InteractionEvent.source_id == source_id))
-            await session.execute(delete(Post).where(Post.guild_id == guild_id, Post.message_id == source_id))
+                InteractionEvent.guild_id == guild_id, InteractionEvent.source_id.in_(ids)))
+            await session.execute(delete(Post).where(Post.guild_id == guild_id, Post.message_id.in_(ids)))
         return rowcount(result)
 
     async def withdraw_reaction(self, guild_id: int, source_id: int, actor_id: int) -> int:

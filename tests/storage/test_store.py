@@ -76,8 +76,8 @@ async def test_withdrawing_a_message_removes_its_interactions(store: Store) -> N
     await store.write_events([interaction(ALICE, BOB, InteractionKind.REPLY, source=77),
                               interaction(ALICE, CAROL, InteractionKind.MENTION, source=77),
                               interaction(ALICE, BOB, InteractionKind.REPLY, source=78)])
-    assert await store.withdraw_source(GUILD + 1, 77) == 0  # another guild's message with the same id
-    assert await store.withdraw_source(GUILD, 77) == 2
+    assert await store.withdraw_sources(GUILD + 1, [77]) == 0  # another guild's message with the same id
+    assert await store.withdraw_sources(GUILD, [77]) == 2
     assert await store.event_count(GUILD) == 1
 
 
@@ -127,7 +127,7 @@ async def test_withdrawing_and_retention_take_posts_too(store: Store) -> None:
     await store.write_events([PostRef(GUILD, 50, 901, ALICE, old), PostRef(GUILD, 50, 902, ALICE, new),
                               PostRef(GUILD, 50, 903, ALICE, new)])
     await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
-    await store.withdraw_source(GUILD, 903)
+    await store.withdraw_sources(GUILD, [903])
     await store.purge_events_before(NOW - timedelta(days=365))
     items, total = await store.members.feed(GUILD, BOB, [50], limit=10, offset=0)
     assert [item.message_id for item in items] == [902] and total == 1

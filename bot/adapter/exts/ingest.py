@@ -84,8 +84,7 @@ class Ingest(commands.Cog):
 
     async def _withdraw(self, guild_id: int, message_ids: list[int]) -> None:
         await self.bot.batcher.flush()  # the messages' interactions may still be waiting in memory
-        for message_id in message_ids:
-            await self.bot.store.withdraw_source(guild_id, message_id)
+        await self.bot.store.withdraw_sources(guild_id, message_ids)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
