@@ -25,7 +25,7 @@ run: $(RUNTIME_STAMP)
 test: lint typecheck pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check bot tests bench migrations
+	$(BIN)/ruff check bot standin tests bench migrations
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.standin import Channel, Member, Message, RecordedRequest, StandIn
+from standin import Channel, Member, Message, RecordedRequest, StandIn
 
 RATE = 500  # background messages per second
 DEMANDS = 150

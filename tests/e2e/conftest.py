@@ -20,8 +20,8 @@ from bot.adapter.app import QuidProNo
 from bot.config import Settings
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
-from tests.standin import Channel, Guild, Member, Message, StandIn
-from tests.standin.harness import running_client
+from standin import Channel, Guild, Member, Message, StandIn
+from standin.harness import running_client
 
 ROOT = Path(__file__).resolve().parents[2]
 # Quick, test-friendly timings; everything else is config.yaml's defaults.

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.storage.models import BackfillCursor, InteractionEvent, Post
+from standin import Channel, Guild, Member, Message, Permissions, StandIn
 from tests.e2e.conftest import BotProcess, World
-from tests.standin import Channel, Guild, Member, Message, Permissions, StandIn
 
 PER_CHANNEL = 5_000
 CHANNELS = 3

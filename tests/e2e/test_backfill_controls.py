@@ -14,8 +14,8 @@ import pytest
 from bot.adapter.app import QuidProNo
 from bot.storage import Store, make_engine
 from bot.storage.moderation import ModerationStore
+from standin import Channel, Member, Permissions
 from tests.e2e.conftest import World, inprocess_bot
-from tests.standin import Channel, Member, Permissions
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from standin import Message
 from tests.e2e.conftest import BotProcess, World, script_alice_and_bob
-from tests.standin import Message
 
 
 async def _demand(world: World, author: Any, content: str) -> tuple[Message, Message]:

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.storage.models import Base, Follow
+from standin import Channel, Message, Permissions
 from tests.e2e.conftest import BotProcess, World, script_alice_and_bob
-from tests.standin import Channel, Message, Permissions
 
 # Columns that hold a person's id, in any table.
 PERSON_COLUMNS = {"actor_id", "target_id", "follower_id", "followee_id", "requester_id", "author_id", "user_id"}

@@ -11,9 +11,9 @@ import pytest
 
 from bot.adapter.app import QuidProNo
 from bot.core.model import Outcome, Verdict
+from standin import Member, Message, Permissions
+from standin.interactions import InvalidInvocation
 from tests.e2e.conftest import World
-from tests.standin import Member, Message, Permissions
-from tests.standin.interactions import InvalidInvocation
 
 REFUSAL = "Only members with the **Manage Server** permission"
 

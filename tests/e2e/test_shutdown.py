@@ -8,8 +8,8 @@ import signal
 from sqlalchemy import select
 
 from bot.storage.models import InteractionEvent
+from standin import Message
 from tests.e2e.conftest import BotProcess, World
-from tests.standin import Message
 
 
 async def test_sigterm_loses_no_event_sent_before_it(world: World, bot_process: BotProcess) -> None:

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from .server import StandIn
+from standin.server import StandIn
 
 
 @pytest.fixture

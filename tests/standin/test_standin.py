@@ -11,12 +11,12 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from ._snowflake import snowflake_time
-from .constants import ChannelType, ErrorCode, Intents, Permissions
-from .harness import running_client
-from .interactions import CommandNotRegistered, InvalidInvocation
-from .models import Channel, Guild, Member
-from .server import StandIn
+from standin._snowflake import snowflake_time
+from standin.constants import ChannelType, ErrorCode, Intents, Permissions
+from standin.harness import running_client
+from standin.interactions import CommandNotRegistered, InvalidInvocation
+from standin.models import Channel, Guild, Member
+from standin.server import StandIn
 
 
 def make_client(*, content: bool = True, members: bool = False, **options: Any) -> discord.Client:
