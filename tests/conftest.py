@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
 
+pytest_plugins = ["tests.browser"]
+
 POSTGRES_URL = os.environ.get("QUIDPRONO_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # CI sets this: there a PostgreSQL that cannot be reached is a failure, not a skip.
 REQUIRE_POSTGRES = os.environ.get("QUIDPRONO_REQUIRE_POSTGRES") == "1"
