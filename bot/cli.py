@@ -14,6 +14,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cluster import plan_from_env, refuse_sqlite
 from bot.config import ConfigError, Environment, Settings, load_settings
 from bot.core.detect import Detector, detector_for
 from bot.core.model import PairSummary, Verdict
@@ -123,12 +124,14 @@ def _run(_args: argparse.Namespace, env: Environment) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return EXIT_USAGE
     settings = _settings(env)
+    plan = plan_from_env()
+    refuse_sqlite(plan, env.database_url)
     from bot.storage.migrate import upgrade
 
     upgrade(env.database_url)
     from bot.adapter.runner import run_bot
 
-    return run_bot(env, settings)
+    return run_bot(env, settings, plan)
 
 
 def _check(args: argparse.Namespace, env: Environment) -> int:

@@ -44,6 +44,14 @@ class SnowflakeGenerator:
         self._remember(value)
         return value
 
+    def routed(self, shard_id: int, shard_count: int) -> int:
+        """A ``next()`` id whose millisecond routes it to ``shard_id``: ``(id >> 22) % shard_count``."""
+        value = self.next()
+        while (value >> 22) % shard_count != shard_id:
+            value = ((value >> 22) + 1) << 22 | (_WORKER << 17) | (_PROCESS << _INCREMENT_BITS)
+        self._remember(value)
+        return value
+
     def at(self, when: dt.datetime) -> int:
         ms = _ms(when)
         if ms < DISCORD_EPOCH_MS:

@@ -26,6 +26,7 @@ from .constants import (
     Op,
 )
 from .models import Channel, Emoji, Guild, Member, Message, User
+from .sharding import Sharding, parse_shard, shard_for
 from .state import State
 
 log = logging.getLogger("standin.gateway")
@@ -56,6 +57,15 @@ class GatewaySession:
 
     def has(self, intent: Intents) -> bool:
         return bool(self.intents & intent)
+
+    @property
+    def shard_id(self) -> int:
+        return (parse_shard(self.shard) or (0, 1))[0]
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this session's shard receives the guild's events (DMs, ``None``, go to shard 0)."""
+        shard_id, count = parse_shard(self.shard) or (0, 1)
+        return shard_id == (0 if guild_id is None else shard_for(guild_id, count))
 
 
 @dataclass(eq=False)
@@ -94,8 +104,9 @@ class GatewayConnection:
 
 
 class Gateway:
-    def __init__(self, state: State, *, heartbeat_interval_ms: int = 41_250) -> None:
+    def __init__(self, state: State, *, heartbeat_interval_ms: int = 41_250, sharding: Sharding | None = None) -> None:
         self.state = state
+        self.sharding = sharding or Sharding()
         self.heartbeat_interval_ms = heartbeat_interval_ms
         #: Set False to stop answering heartbeats (a "zombie" connection, to test reconnect logic).
         self.ack_heartbeats = True
@@ -137,6 +148,16 @@ class Gateway:
         found = ready()
         assert found is not None
         return found
+
+    def ready_shards(self) -> set[int]:
+        """Shard ids with an open connection that has been sent READY and its GUILD_CREATEs (or RESUMED)."""
+        return {c.session.shard_id for c in self.connections if c.is_open and c.ready.is_set() and c.session}
+
+    async def wait_for_shards(self, shard_ids: set[int], timeout: float) -> None:
+        """Wait until every one of ``shard_ids`` is ready on an open connection."""
+        async with asyncio.timeout(timeout):
+            async with self._changed:
+                await self._changed.wait_for(lambda: shard_ids <= self.ready_shards())
 
     async def wait_for_disconnect(self, timeout: float) -> GatewayConnection:
         """Wait until no connection is open; returns the last one to close."""
@@ -206,7 +227,7 @@ class Gateway:
             if intent is not None and not session.has(intent):
                 continue
             data = build(session)
-            if data is None:
+            if data is None or not session.serves(_guild_of(event, data)):
                 continue
             futures.append(self._dispatch_to(session, event, data))
         return futures
@@ -421,6 +442,11 @@ class Gateway:
         if not isinstance(data.get("intents"), int):
             await self._close(connection, CloseCode.INVALID_INTENTS)
             return
+        refusal = self.sharding.refusal(data.get("shard"), (g.id for g in self.state.visible_guilds()))
+        if refusal is not None:
+            log.warning("gateway connection #%d: IDENTIFY refused: %s", connection.id, refusal[1])
+            await self._close(connection, refusal[0])
+            return
         intents = Intents(data["intents"])
         missing = intents & PRIVILEGED_INTENTS & ~self.state.application.privileged_intents
         if missing:
@@ -438,8 +464,9 @@ class Gateway:
         self.sessions.append(session)
         connection.session = session
         connection.start = "identify"
-        log.info("gateway connection #%d identified (intents %d)", connection.id, int(intents))
-        guilds = self.state.visible_guilds()
+        self.sharding.record(asyncio.get_running_loop().time(), session.shard)
+        log.info("gateway connection #%d identified (intents %d, shard %s)", connection.id, int(intents), session.shard)
+        guilds = [g for g in self.state.visible_guilds() if session.serves(g.id)]
         ready: JSON = {
             "v": 10,
             "user": p.current_user(self.state.bot),
@@ -593,3 +620,9 @@ class Gateway:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _guild_of(event: str, data: JSON) -> int | None:
+    """The guild a dispatch belongs to, which decides the shard that receives it."""
+    raw = data.get("id") if event in {"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"} else data.get("guild_id")
+    return int(raw) if raw is not None else None

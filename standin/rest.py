@@ -314,11 +314,7 @@ class RestApi:
         return 200, {"url": self.gateway.url}
 
     async def get_gateway_bot(self, ctx: Ctx) -> Reply:
-        return 200, {
-            "url": self.gateway.url,
-            "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1},
-        }
+        return 200, self.gateway.sharding.gateway_bot(self.gateway.url)
 
     async def get_me(self, ctx: Ctx) -> Reply:
         return 200, p.current_user(self.state.bot)

@@ -36,6 +36,7 @@ from .interactions import (
 from .models import Channel, Emoji, Guild, Member, Message, Overwrite, Role, User
 from .recording import Injection, RecordedRequest, RequestLog, RequestPredicate
 from .rest import API_PREFIX, RestApi
+from .sharding import Sharding, shard_for
 from .state import State
 
 log = logging.getLogger("standin")
@@ -66,11 +67,14 @@ class StandIn:
         heartbeat_interval_ms: int = 41_250,
         privileged_intents: Intents = Intents.GUILD_MEMBERS | Intents.GUILD_PRESENCES | Intents.MESSAGE_CONTENT,
         fail_on_unknown_routes: bool = True,
+        shards: int = 1,
+        max_concurrency: int = 1,
     ) -> None:
         self.state = State(bot_name=bot_name, token=token)
         self.state.application.privileged_intents = privileged_intents
         self.requests = RequestLog()
-        self.gateway = Gateway(self.state, heartbeat_interval_ms=heartbeat_interval_ms)
+        self.sharding = Sharding(shard_count=shards, max_concurrency=max_concurrency)
+        self.gateway = Gateway(self.state, heartbeat_interval_ms=heartbeat_interval_ms, sharding=self.sharding)
         self.rest = RestApi(self.state, self.gateway, self.requests)
         self.fail_on_unknown_routes = fail_on_unknown_routes
         self.interactions: list[InteractionHandle] = []
@@ -177,11 +181,18 @@ class StandIn:
         return self.state.add_user(name, bot=bot, global_name=global_name)
 
     def add_guild(
-        self, name: str, *, owner: User | None = None, bot_permissions: Permissions | int | None = None
+        self,
+        name: str,
+        *,
+        owner: User | None = None,
+        bot_permissions: Permissions | int | None = None,
+        shard: int | None = None,
     ) -> Guild:
         """A guild the bot is in, with @everyone, an owner member and the bot's member. With
-        ``bot_permissions`` the bot gets a managed role carrying them."""
-        guild = self.state.add_guild(name, owner=owner)
+        ``bot_permissions`` the bot gets a managed role carrying them. With ``shard`` its id routes it
+        to that shard of ``sharding.shard_count``."""
+        guild_id = None if shard is None else self.state.ids.routed(shard, self.sharding.shard_count)
+        guild = self.state.add_guild(name, owner=owner, guild_id=guild_id)
         if bot_permissions is not None:
             role = self.state.add_role(guild, self.bot.username, permissions=bot_permissions, managed=True)
             guild.members[self.bot.id].roles.append(role)
@@ -545,6 +556,14 @@ class StandIn:
         """An open connection that has been sent READY and all GUILD_CREATEs (or RESUMED). discord.py
         fires ``on_ready`` ``guild_ready_timeout`` (default 2 s) after the last GUILD_CREATE."""
         return await self.gateway.wait_for_ready(timeout)
+
+    async def wait_for_shards(self, shard_ids: set[int] | None = None, timeout: float = 10.0) -> None:
+        """Every shard (default: all of ``sharding.shard_count``) ready on an open connection."""
+        wanted = set(range(self.sharding.shard_count)) if shard_ids is None else shard_ids
+        await self.gateway.wait_for_shards(wanted, timeout)
+
+    def shard_of(self, guild: Guild) -> int:
+        return shard_for(guild.id, self.sharding.shard_count)
 
     async def wait_for_disconnect(self, timeout: float = 10.0) -> GatewayConnection:
         return await self.gateway.wait_for_disconnect(timeout)

@@ -71,8 +71,8 @@ class State:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, *, owner: User | None = None) -> Guild:
-        guild = Guild(id=self.ids.next(), name=name)
+    def add_guild(self, name: str, *, owner: User | None = None, guild_id: int | None = None) -> Guild:
+        guild = Guild(id=guild_id or self.ids.next(), name=name)
         guild.roles[guild.id] = Role(
             id=guild.id, guild=guild, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS
         )

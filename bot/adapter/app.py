@@ -6,6 +6,7 @@ import asyncio
 import logging
 import pkgutil
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def intents_for(settings: Settings) -> discord.Intents:
 
 
 class QuidProNo(commands.AutoShardedBot):
-    def __init__(self, settings: Settings, store: Store, *, shard_count: int | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store, *, shard_count: int | None = None,
+                 shard_ids: Sequence[int] | None = None) -> None:
         super().__init__(
             command_prefix=(),  # no text commands: slash commands only (see on_message)
             help_command=None,
@@ -46,6 +48,8 @@ class QuidProNo(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             shard_count=shard_count,
+            # discord.py takes None for "every shard" though its stubs say list[int]
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
             guild_ready_timeout=settings.discord.guild_ready_timeout,
         )
         self.settings = settings

@@ -12,6 +12,7 @@ import yarl
 
 from bot import logs
 from bot.adapter.app import QuidProNo
+from bot.cluster import ClusterPlan
 from bot.config import Environment, Settings
 from bot.storage import Store, make_engine
 from bot.storage.db import redact
@@ -29,23 +30,23 @@ def point_discord_at(env: Environment) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(env.gateway_url)
 
 
-def run_bot(env: Environment, settings: Settings) -> int:
+def run_bot(env: Environment, settings: Settings, plan: ClusterPlan) -> int:
     assert env.token is not None
     logs.configure(settings.logging.format, settings.logging.level, secrets=[env.token.get_secret_value()])
     point_discord_at(env)
-    return asyncio.run(_serve(env, settings))
+    return asyncio.run(_serve(env, settings, plan))
 
 
-async def _serve(env: Environment, settings: Settings) -> int:
+async def _serve(env: Environment, settings: Settings, plan: ClusterPlan) -> int:
     assert env.token is not None
     store = Store(make_engine(env.database_url))
-    # A stand-in gateway is one shard at a known URL; against Discord, ask it how many shards to run.
-    bot = QuidProNo(settings, store, shard_count=1 if env.gateway_url else None)
+    # Without a shard count discord.py asks GET /gateway/bot how many shards to run (the stand-in answers too).
+    bot = QuidProNo(settings, store, shard_count=plan.shard_count, shard_ids=plan.shard_ids)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    log.info("event=starting database=%s", redact(env.database_url))
+    log.info("event=starting database=%s shards=%r", redact(env.database_url), plan.describe())
     running = asyncio.create_task(bot.start(env.token.get_secret_value()), name="bot")
     stopping = asyncio.create_task(stop.wait(), name="stop-signal")
     try:
