@@ -1,8 +1,9 @@
 """Measure detection on a labelled TSV: `quidprono eval FILE` and `make eval`.
 
-The file has a header line and the columns label, sure, source, id, text (UTF-8, tab-separated, no
-quoting). Only rows marked sure count. A demand is a row labelled `reciprocal` or `request`; detection is
-scored as binary (precision, recall, F1), and the kind on the true demands that were detected.
+The file has a header line and the columns label, sure, platform, source, id, text (UTF-8, tab-separated,
+no quoting; a file without the platform column is read as one platform, `unknown`). Only rows marked sure
+count. A demand is a row labelled `reciprocal` or `request`; detection is scored as binary (precision, recall,
+F1), and the kind on the true demands that were detected.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ KIND_TARGET = 0.90
 
 LABELS = ("reciprocal", "request", "discuss", "other")
 DEMAND_LABELS = frozenset({"reciprocal", "request"})
-COLUMNS = ("label", "sure", "source", "id", "text")
+COLUMNS = ("label", "sure", "platform", "source", "id", "text")
+_LEGACY_COLUMNS = ("label", "sure", "source", "id", "text")  # before the platform column
 _HEADER = "\t".join(COLUMNS)
 
 
@@ -35,6 +37,7 @@ class Row:
     line: int
     label: str
     sure: bool
+    platform: str
     source: str
     id: str
     text: str
@@ -118,11 +121,15 @@ def read_rows(path: Path) -> Iterator[Row]:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            header = next(reader, None)
-            if header is None or tuple(column.strip() for column in header) != COLUMNS:
+            header = tuple(column.strip() for column in next(reader, ()))
+            if header not in (COLUMNS, _LEGACY_COLUMNS):
                 raise EvalFileError(f"{path}: line 1: expected the header {_HEADER!r}")
             for record in reader:
-                yield _row(path, reader.line_num, record)
+                if len(record) != len(header):
+                    raise EvalFileError(f"{path}: line {reader.line_num}: expected {len(header)} tab-separated"
+                                        f" columns, got {len(record)}")
+                legacy = header == _LEGACY_COLUMNS
+                yield _row(path, reader.line_num, [*record[:2], "unknown", *record[2:]] if legacy else record)
     except UnicodeDecodeError as error:
         raise EvalFileError(f"{path}: not UTF-8: {error.reason}") from None
     except OSError as error:
@@ -130,14 +137,12 @@ def read_rows(path: Path) -> Iterator[Row]:
 
 
 def _row(path: Path, line: int, record: list[str]) -> Row:
-    if len(record) != len(COLUMNS):
-        raise EvalFileError(f"{path}: line {line}: expected {len(COLUMNS)} tab-separated columns, got {len(record)}")
-    label, sure, source, row_id, text = record
+    label, sure, platform, source, row_id, text = record
     if label not in LABELS:
         raise EvalFileError(f"{path}: line {line}: unknown label {label!r}; expected one of {', '.join(LABELS)}")
     if sure not in ("0", "1"):
         raise EvalFileError(f"{path}: line {line}: sure must be 0 or 1, not {sure!r}")
-    return Row(line, label, sure == "1", source, row_id, text)
+    return Row(line, label, sure == "1", platform, source, row_id, text)
 
 
 def evaluate_rows(rows: Iterable[Row], classify: Callable[[str], Classification], path: str = "") -> EvalReport:
