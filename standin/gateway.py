@@ -112,6 +112,8 @@ class Gateway:
         self.ack_heartbeats = True
         #: Seconds a session stays resumable after its connection closed.
         self.resume_window = 120.0
+        #: Dispatches the client already had, sent again on its next RESUME (Discord may deliver twice).
+        self.redeliver_on_resume = 0
         self.url = ""  # set by the server once it knows its port
         self.resume_url = ""
         self.sessions: list[GatewaySession] = []
@@ -515,7 +517,9 @@ class Gateway:
         session.connection = connection
         connection.session = session
         connection.start = "resume"
-        missed = [frame for frame in session.buffer if frame["s"] > seq]
+        replay_from = seq - self.redeliver_on_resume
+        self.redeliver_on_resume = 0
+        missed = [frame for frame in session.buffer if frame["s"] > replay_from and frame["t"] != "RESUMED"]
         log.info("gateway connection #%d resumed session, replaying %d events", connection.id, len(missed))
         for frame in missed:
             self._enqueue(connection, frame)

@@ -572,9 +572,15 @@ class StandIn:
         """Wait until every queued gateway event (e.g. from ``add_*``) is written."""
         await self.gateway.flush(timeout)
 
-    async def reconnect_client(self) -> None:
-        """Ask clients to reconnect (op 7); discord.py then RESUMEs and gets missed events replayed."""
+    async def reconnect_client(self, *, redeliver: int = 0) -> None:
+        """Ask clients to reconnect (op 7); discord.py then RESUMEs and gets missed events replayed,
+        and with ``redeliver`` also that many dispatches it already had (Discord may send events twice)."""
+        self.gateway.redeliver_on_resume = redeliver
         await self.gateway.send_reconnect()
+
+    async def redispatch(self, message: Message) -> None:
+        """Send ``message``'s MESSAGE_CREATE once more, as a duplicate dispatch would."""
+        await _settle(self.gateway.message_create(message))
 
     async def invalidate_session(self, *, resumable: bool = False) -> None:
         await self.gateway.invalidate_session(resumable=resumable)

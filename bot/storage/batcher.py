@@ -5,61 +5,108 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter, deque
 from collections.abc import Sequence
 
 from bot.core.model import Interaction, PostRef
+from bot.storage.faults import describe, is_outage
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+Event = Interaction | PostRef
 
 
 class EventBatcher:
     """Buffers interactions; flushes when `batch_size` are waiting, every `interval` seconds, and on close.
 
-    A failed flush keeps its events and tries again later, so a database hiccup loses nothing. A long
-    outage must not exhaust memory: past `max_pending` the oldest events give way, counted and logged.
+    A failed flush keeps its events and tries again later with backoff, so a database outage loses nothing
+    up to `max_pending` events; past it the oldest give way, counted and logged by kind. A batch the
+    database refuses is split until the refused rows are found: they go to the dead letters, the rest
+    is written. The outage is logged once when it starts and once when it ends.
     """
 
-    def __init__(self, store: Store, batch_size: int, interval: float, max_pending: int = 200_000) -> None:
+    def __init__(self, store: Store, batch_size: int, interval: float, max_pending: int = 200_000,
+                 *, max_backoff: float = 30.0) -> None:
         self._store = store
         self._max_pending = max(max_pending, batch_size)
         self.dropped = 0
+        self.dead_lettered = 0
+        self._dropped_unlogged: Counter[str] = Counter()
         self._batch_size = batch_size
         self._interval = interval
-        self._pending: list[Interaction | PostRef] = []
+        self._max_backoff = max(max_backoff, interval)
+        self._pending: deque[Event] = deque()
         self._lock = asyncio.Lock()
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.last_error: Exception | None = None
+        self.last_error: BaseException | None = None
+        self._outage_started: float | None = None
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
+    @property
+    def in_outage(self) -> bool:
+        return self._outage_started is not None
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="event-batcher")
 
-    def add(self, event: Interaction | PostRef) -> None:
+    def add(self, event: Event) -> None:
         self._pending.append(event)
         if len(self._pending) >= self._batch_size:
             self._full.set()
-        if len(self._pending) > self._max_pending:
-            overflow = len(self._pending) - self._max_pending
-            del self._pending[:overflow]
-            self.dropped += overflow
+        self._trim()
 
-    def extend(self, events: Sequence[Interaction | PostRef]) -> None:
+    def extend(self, events: Sequence[Event]) -> None:
         for event in events:
             self.add(event)
 
+    def _trim(self) -> None:
+        """Past the bound the oldest events give way, never the ones in the middle (bug 10.6)."""
+        while len(self._pending) > self._max_pending:
+            self._dropped_unlogged[_kind(self._pending.popleft())] += 1
+            self.dropped += 1
+
     async def flush(self) -> None:
-        """Write everything pending now, one transaction a batch."""
+        """Write everything pending now, one transaction a batch. A batch in flight is out of the buffer:
+        events added meanwhile queue behind it, and a failed batch goes back to the front."""
         async with self._lock:
             while self._pending:
-                batch = self._pending[: self._batch_size]
-                await self._store.write_events(batch)
-                del self._pending[: len(batch)]
+                batch = [self._pending.popleft() for _ in range(min(self._batch_size, len(self._pending)))]
+                try:
+                    await self._write(batch)
+                except BaseException:
+                    self._pending.extendleft(reversed(batch))
+                    self._trim()
+                    raise
+
+    async def _write(self, batch: list[Event]) -> None:
+        try:
+            await self._store.write_events(batch)
+        except Exception as error:
+            if is_outage(error):
+                raise
+            if len(batch) == 1:
+                await self._dead_letter(batch[0], error)
+                return
+            middle = len(batch) // 2  # halving finds k refused rows among n in about k·log n writes
+            await self._write(batch[:middle])
+            await self._write(batch[middle:])
+
+    async def _dead_letter(self, event: Event, error: Exception) -> None:
+        self.dead_lettered += 1
+        ids = _ids(event)
+        log.error("event=row_refused kind=%s %s error=%s action=dead_letter", _kind(event),
+                  " ".join(f"{key}={value}" for key, value in ids.items()), describe(error))
+        try:
+            await self._store.record_dead_letter(_kind(event), ids, describe(error))
+        except Exception as failure:  # the log line above is the record then
+            log.error("event=dead_letter_failed error=%s", describe(failure))
 
     async def close(self) -> None:
         """Stop the timer and write what is left: called on shutdown, after the last event arrived."""
@@ -67,18 +114,56 @@ class EventBatcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            self._log_dropped()
 
     async def _run(self) -> None:
+        delay = self._interval
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), timeout=self._interval)
+                await asyncio.wait_for(self._full.wait(), timeout=delay)
             self._full.clear()
             try:
                 await self.flush()
             except Exception as error:
-                self.last_error = error
-                log.exception("event=flush_failed pending=%d dropped_total=%d action=retry_later",
-                              len(self._pending), self.dropped)
+                self._outage(error)
+                delay = min(delay * 2, self._max_backoff)
             else:
-                self.last_error = None
+                self._recovered()
+                delay = self._interval
+            self._log_dropped()
+
+    def _outage(self, error: BaseException) -> None:
+        self.last_error = error
+        if self._outage_started is None:
+            self._outage_started = time.monotonic()
+            log.error("event=db_outage_started pending=%d error=%s action=buffer_and_retry",
+                      len(self._pending), describe(error))
+
+    def _recovered(self) -> None:
+        self.last_error = None
+        if self._outage_started is not None:
+            log.warning("event=db_outage_ended seconds=%.1f dropped_total=%d",
+                        time.monotonic() - self._outage_started, self.dropped)
+            self._outage_started = None
+
+    def _log_dropped(self) -> None:
+        if self._dropped_unlogged:
+            counts = " ".join(f"{kind}={count}" for kind, count in sorted(self._dropped_unlogged.items()))
+            log.error("event=events_dropped reason=buffer_full max_pending=%d %s dropped_total=%d",
+                      self._max_pending, counts, self.dropped)
+            self._dropped_unlogged.clear()
+
+
+def _kind(event: Event) -> str:
+    return event.kind.value if isinstance(event, Interaction) else "post"
+
+
+def _ids(event: Event) -> dict[str, int]:
+    if isinstance(event, Interaction):
+        return {"guild_id": event.guild_id, "channel_id": event.channel_id, "source_id": event.source_id,
+                "actor_id": event.actor_id, "target_id": event.target_id}
+    return {"guild_id": event.guild_id, "channel_id": event.channel_id, "message_id": event.message_id,
+            "author_id": event.author_id}

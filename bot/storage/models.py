@@ -99,7 +99,10 @@ class Demand(Base):
 
     __tablename__ = "demands"
     __table_args__ = (Index("ix_demands_requester", "guild_id", "requester_id", "created_at"),
-                      Index("ix_demands_pair", "guild_id", "requester_id", "target_id", "created_at"))
+                      Index("ix_demands_pair", "guild_id", "requester_id", "target_id", "created_at"),
+                      # Exactly one answer per demand: a message names a target once, whoever sees it first
+                      # (a replayed dispatch, a second process) records it; everyone else stays silent.
+                      UniqueConstraint("guild_id", "message_id", "target_id", name="uq_demands_source"))
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     guild_id: Mapped[int]
@@ -183,3 +186,15 @@ class BackfillCursor(Base):
     messages_read: Mapped[int] = mapped_column(BigInteger, default=0)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
+
+
+class DeadLetter(Base):
+    """A row the database refused, set aside by the write path so it cannot block the rest: ids only."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ids: Mapped[dict[str, Any]]  # as strings: the refused value may not fit the integer columns
+    error: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -40,7 +40,7 @@ from bot.core.scoring import RequesterStanding, summarize
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.members import MemberStore
-from bot.storage.models import AuditEntry, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
+from bot.storage.models import AuditEntry, DeadLetter, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
@@ -234,17 +234,27 @@ class Store:
     async def record_demand(
         self, guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
         channel_id: int | None = None, message_id: int | None = None,
-    ) -> int:
-        demand = Demand(
+    ) -> int | None:
+        """The demand's id, or None when this message's demand of this target was already recorded (a
+        replayed dispatch, another process): then its answer is someone else's to give. One statement
+        claims the demand and stores its verdict, so no reader ever sees one without the other."""
+        statement = self._insert(Demand).values(
             guild_id=guild_id, requester_id=requester_id, target_id=target_id, channel_id=channel_id,
             message_id=message_id, kind=kind, outcome=verdict.outcome.value,
             reasons=[reason.as_dict() for reason in verdict.reasons], evidence=dict(verdict.evidence),
             created_at=now,
-        )
+        ).on_conflict_do_nothing(index_elements=[Demand.guild_id, Demand.message_id, Demand.target_id])
         async with self._sessions.begin() as session:
-            session.add(demand)
-            await session.flush()
-            return demand.id
+            return (await session.execute(statement.returning(Demand.id))).scalar_one_or_none()
+
+    async def record_dead_letter(self, kind: str, ids: dict[str, int], error: str) -> None:
+        async with self._sessions.begin() as session:
+            session.add(DeadLetter(kind=kind, ids={key: str(value) for key, value in ids.items()},
+                                   error=error[:200], created_at=datetime.now(UTC)))
+
+    async def dead_letters(self) -> list[DeadLetter]:
+        async with self._sessions() as session:
+            return list((await session.execute(select(DeadLetter).order_by(DeadLetter.id))).scalars())
 
     async def demand(self, demand_id: int) -> StoredDemand | None:
         async with self._sessions() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -43,3 +44,47 @@ async def test_an_outage_cannot_exhaust_memory(store: Store) -> None:
     assert batcher.pending == 25 and batcher.dropped == 15
     await batcher.close()
     assert await store.event_count() == 25  # the newest 25
+
+
+class GatedStore:
+    """Holds every write until the test opens the gate, to add events while a flush is running."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.writing = asyncio.Event()
+        self.written: list[Interaction | PostRef] = []
+
+    async def write_events(self, events: Sequence[Interaction | PostRef]) -> None:
+        self.writing.set()
+        await self.gate.wait()
+        self.written.extend(events)
+
+
+async def test_events_added_during_a_flush_are_never_dropped_from_the_middle() -> None:
+    """Bug 10.6: past the bound during a running flush, `add()` trimmed the list the flush was about to
+    delete its batch from, so unwritten events vanished from the middle. Only the oldest may give way."""
+    store = GatedStore()
+    batcher = EventBatcher(store, batch_size=10, interval=60, max_pending=10)  # type: ignore[arg-type]
+    events = [interaction(1, 2, source=i) for i in range(15)]
+    batcher.extend(events[:10])
+    flushing = asyncio.create_task(batcher.flush())
+    await store.writing.wait()  # the first ten are being written
+    batcher.extend(events[10:])
+    store.gate.set()
+    await flushing
+    await batcher.close()
+    assert store.written == events[batcher.dropped:]
+
+
+async def test_a_row_the_database_refuses_loses_only_itself(store: Store) -> None:
+    """One id past the 64-bit range once made every later flush fail; now it is set aside, ids only."""
+    batcher = EventBatcher(store, batch_size=50, interval=60)
+    good = [interaction(1, 2, source=i) for i in range(40)]
+    poisoned = interaction(1, 2**70, source=99)
+    batcher.extend([*good[:17], poisoned, *good[17:]])
+    await batcher.flush()
+    batcher.extend([interaction(3, 4, source=500)])
+    await batcher.close()
+    assert await store.event_count() == 41 and batcher.pending == 0
+    [letter] = await store.dead_letters()
+    assert letter.kind == "reply" and letter.ids["target_id"] == str(2**70) and letter.ids["source_id"] == "99"

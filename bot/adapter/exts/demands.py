@@ -57,10 +57,10 @@ class Demands(commands.Cog):
             key = (message.guild.id, message.author.id)
             lock = self._locks.setdefault(key, asyncio.Lock())
             async with lock:
-                for target in self._targets(message, me)[: settings.discord.max_targets]:
-                    await self._answer(message, target, classification, settings, answers)
+                for slot, target in enumerate(self._targets(message, me)[: settings.discord.max_targets]):
+                    await self._answer(message, target, classification, settings, answers.slot(slot))
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
-            await _Answers(message, settings.scope.reply_mode).send(HELP, None)
+            await _Answers(message, settings.scope.reply_mode).slot("help").send(HELP, None)
 
     @staticmethod
     def _mentions_me(message: discord.Message, me: discord.abc.User) -> bool:
@@ -90,6 +90,11 @@ class Demands(commands.Cog):
             guild_id, requester.id, target.id, kind=str(classification.kind), verdict=verdict, now=now,
             channel_id=message.channel.id, message_id=message.id,
         )
+        if demand_id is None:  # a replayed dispatch, or another process got here first: it answers
+            log.info("event=demand_already_answered guild_id=%s channel_id=%s message_id=%s target_id=%s",
+                     guild_id, message.channel.id, message.id, target.id)
+            self.bot.dispatch("demand_already_answered", message.id, target.id)
+            return
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
                                                   verdict.reason_codes, message.channel.id, message.jump_url))
@@ -102,6 +107,11 @@ class Demands(commands.Cog):
         text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
         await answers.send(text, WhyButton(demand_id))
+
+
+def reply_nonce(message_id: int, slot: int | str) -> str:
+    """Derived from the triggering message, so Discord (`enforce_nonce`) posts a resent reply only once."""
+    return f"{message_id:x}.{slot}"  # at most 16 hex digits + slot: within Discord's 25 characters
 
 
 def _capped_before(recent: Sequence[PastDemand], now: datetime) -> bool:
@@ -118,6 +128,12 @@ class _Answers:
         self._destination: discord.abc.Messageable | None = None
         self.pings = discord.AllowedMentions(users=[message.author], everyone=False, roles=False,
                                              replied_user=True)
+        self.nonce = reply_nonce(message.id, 0)
+
+    def slot(self, slot: int | str) -> _Answers:
+        """The answer for one target (or the help reply): its nonce makes a resent reply a no-op."""
+        self.nonce = reply_nonce(self.message.id, slot)
+        return self
 
     async def send(self, text: str, button: WhyButton | None) -> None:
         view = discord.ui.View(timeout=None)
@@ -127,11 +143,12 @@ class _Answers:
             destination = await self._elsewhere()
             if destination is not None:
                 try:
-                    await destination.send(text, view=view, allowed_mentions=self.pings)
+                    await destination.send(text, view=view, allowed_mentions=self.pings, nonce=self.nonce)
                     return
                 except discord.HTTPException:
                     self.mode = "channel"  # DMs closed or the thread is gone: answer in the channel
-            await self.message.reply(text, view=view, mention_author=True, allowed_mentions=self.pings)
+            await self.message.reply(text, view=view, mention_author=True, allowed_mentions=self.pings,
+                                     nonce=self.nonce)
         except discord.Forbidden:
             # The verdict is already recorded; a channel closed to the bot must not stop anything.
             log.warning("event=reply_forbidden guild_id=%s channel_id=%s",
