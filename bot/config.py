@@ -25,11 +25,13 @@ from pydantic import (
 
 from bot.core.model import InteractionKind, Outcome
 from bot.core.texts import (
+    DEFAULT_TERMS_QUOTE,
     HOW_TO_EARN_FIELDS,
     NAME_FIELDS,
     PRIVATE_FIELDS,
     PUBLIC_FIELDS,
     REASON_FIELDS,
+    TERMS_FIELDS,
     Templates,
     unknown_fields,
 )
@@ -69,6 +71,8 @@ class Policy(_Section):
     min_activity: int = Field(5, ge=0)
     cooldown_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
     daily_demand_cap: int = Field(10, ge=1, le=1000)
+    # The kindest bar a member may choose for demands aimed at them ("balanced": none below the server's).
+    lowest_member_bar: Literal["liberal", "balanced", "stingy"] = "liberal"
 
 
 class Detection(_Section):
@@ -112,6 +116,7 @@ _DEFAULT_PUBLIC = {
     "self": "{requester}, you can't follow yourself back, but I admire the confidence.",
     "bot": "{requester}, I don't follow anyone: I'm here to help people connect, not to be followed.",
     "capped": "{requester}, that's all the demands I'll answer for you today. Let's talk again tomorrow.",
+    "quota": "{requester}, {target} isn't taking new connections this week. No hard feelings.",
 }
 _DEFAULT_PRIVATE = {
     "connect": "You and {target} have engaged with each other over the last {window_days} days:",
@@ -123,6 +128,7 @@ _DEFAULT_PRIVATE = {
     "self": "That demand was aimed at yourself:",
     "bot": "That demand was aimed at me:",
     "capped": "You reached today's limit of demands:",
+    "quota": "{target} isn't taking new connections this week:",
 }
 _DEFAULT_REASONS = {
     "self_demand": "you mentioned yourself as the one to follow back.",
@@ -140,6 +146,9 @@ _DEFAULT_REASONS = {
     "low_activity": "you made {activity} interactions in {window_days} days; the policy asks {needed}.",
     "follow_is_not_engagement": "following {target} is not engaging with them: it does not count.",
     "daily_cap_reached": "you made {demands_today} demands today; the limit is {cap}.",
+    "target_own_bar": "{target} asks for more back-and-forth than this server's default before connecting.",
+    "target_quota_reached": "{target} has taken all the new connections they want this week; you may ask again"
+                            " next week.",
 }
 
 
@@ -150,6 +159,7 @@ class Replies(_Section):
     how_to_earn: str = "A way to get there: reply to {target}'s posts in {channel} and join the conversation."
     how_to_earn_anywhere: str = "A way to get there: reply to {target}'s posts and join their conversations."
     suggestions: str = "You already have real conversations with {members}: a connection there would be genuine."
+    terms: str = DEFAULT_TERMS_QUOTE
 
     @model_validator(mode="after")
     def _check_templates(self) -> Self:
@@ -160,6 +170,7 @@ class Replies(_Section):
         _template_errors("how_to_earn", {"": self.how_to_earn}, {"": HOW_TO_EARN_FIELDS})
         _template_errors("how_to_earn_anywhere", {"": self.how_to_earn_anywhere}, {"": NAME_FIELDS})
         _template_errors("suggestions", {"": self.suggestions}, {"": frozenset({"members"})})
+        _template_errors("terms", {"": self.terms}, {"": TERMS_FIELDS})
         return self
 
     @field_validator("public", "private", "reasons", mode="before")
@@ -171,7 +182,7 @@ class Replies(_Section):
 
     def templates(self) -> Templates:
         return Templates(self.public, self.private, self.reasons, self.how_to_earn, self.how_to_earn_anywhere,
-                         self.suggestions)
+                         self.suggestions, self.terms)
 
 
 class Listen(_Section):

@@ -25,6 +25,7 @@ class Outcome(StrEnum):
     SELF = "self"
     BOT = "bot"
     CAPPED = "capped"  # over the daily demand cap: said once, then silence until tomorrow
+    QUOTA = "quota"  # the target took all the new connections they want this week
 
 
 class RequestsFrom(StrEnum):
@@ -33,6 +34,14 @@ class RequestsFrom(StrEnum):
     EVERYONE = "everyone"
     ENGAGED = "engaged"
     NOBODY = "nobody"
+
+
+class Bar(StrEnum):
+    """How much engagement a member asks for before connecting, against the server's default."""
+
+    LIBERAL = "liberal"
+    BALANCED = "balanced"
+    STINGY = "stingy"
 
 
 class ExplainVia(StrEnum):
@@ -72,6 +81,7 @@ class PairSummary:
     requester_follows_target: bool = False
     target_follows_requester: bool = False
     target_top_channel_id: int | None = None  # where the target is most active: a place to engage
+    target_new_connections: int = 0  # connections the target made in the last 7 days (their quota)
 
     def as_dict(self) -> dict[str, object]:
         def direction(summary: DirectionSummary) -> dict[str, object]:
@@ -96,6 +106,8 @@ class Preferences:
     requests_from: RequestsFrom = RequestsFrom.EVERYONE
     auto_accept: bool = False
     explain_via: ExplainVia = ExplainVia.EPHEMERAL
+    bar: Bar = Bar.BALANCED  # the member's own bar, within the bounds the server sets
+    weekly_quota: int | None = None  # new connections a week; None: no limit, 0: none this week
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Policy
 from bot.core.model import (
+    Bar,
     Number,
     Outcome,
     PairSummary,
@@ -23,6 +24,11 @@ from bot.core.model import (
 )
 
 Evidence = dict[str, Number | str | None]
+
+# A member's own bar scales the server's engagement thresholds; the server's other rules stay as they are.
+BAR_FACTORS: dict[Bar, float] = {Bar.LIBERAL: 0.5, Bar.BALANCED: 1.0, Bar.STINGY: 2.0}
+# How kind an engagement outcome is, for "never kinder than the server allows".
+KINDNESS: dict[Outcome, int] = {Outcome.DECLINE: 0, Outcome.PROPOSE: 1, Outcome.CONNECT: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,8 @@ def decide(
 
     The checks run from the most to the least fundamental: nobody follows themselves, the bot
     follows nobody, nagging stops at the daily cap, a target's own choice beats any score, a
-    repeated demand gets the earlier answer, and only then does engagement decide.
+    repeated demand gets the earlier answer, a target's weekly quota holds, and only then does
+    engagement decide, against the target's own bar within the server's bounds.
     `recent_demands` are the requester's demands of the last day (the cap) and cooldown.
     """
     case = _Case(summary, policy, preferences, recent_demands, now, target_is_bot, _evidence(summary, policy))
@@ -133,13 +140,50 @@ def _already_following(case: _Case) -> Verdict | None:
     return case.verdict(Outcome.ALREADY_FOLLOWING, Reason("target_already_follows"))
 
 
+def _quota(case: _Case) -> Verdict | None:
+    """Past their weekly quota a target takes no new connections; the requester may ask next week."""
+    quota = case.preferences.weekly_quota
+    if quota is None or case.summary.target_new_connections < quota:
+        return None
+    return case.verdict(Outcome.QUOTA, Reason("target_quota_reached"))
+
+
 _RULES: tuple[Callable[[_Case], Verdict | None], ...] = (
-    _self, _bot, _capped, _opted_out, _cooldown, _already_following,
+    _self, _bot, _capped, _opted_out, _cooldown, _already_following, _quota,
 )
 
 
+def own_bar(preferences: Preferences, policy: Policy) -> Bar:
+    """The member's bar, raised to the lowest one the server allows."""
+    lowest = Bar(policy.lowest_member_bar)
+    return max(preferences.bar, lowest, key=BAR_FACTORS.__getitem__)
+
+
+def with_bar(policy: Policy, bar: Bar) -> Policy:
+    factor = BAR_FACTORS[bar]
+    if factor == 1.0:
+        return policy
+    return policy.model_copy(update={
+        "mutual_min_score": policy.mutual_min_score * factor,
+        "target_engaged_min_score": policy.target_engaged_min_score * factor,
+        "propose_min_score": policy.propose_min_score * factor,
+    })
+
+
 def _engagement(case: _Case) -> Verdict:
-    s, p = case.summary, case.policy
+    """Engagement against the target's own bar; when that bar is what held the answer back, it says so."""
+    bar = own_bar(case.preferences, case.policy)
+    server = _engagement_under(case, case.policy)
+    if bar is Bar.BALANCED:
+        return server
+    own = _engagement_under(case, with_bar(case.policy, bar))
+    if KINDNESS[own.outcome] < KINDNESS[server.outcome]:
+        return case.verdict(own.outcome, Reason("target_own_bar"), *own.reasons)
+    return own
+
+
+def _engagement_under(case: _Case, p: Policy) -> Verdict:
+    s = case.summary
     out_score, in_score = round(s.outgoing.score, 2), round(s.incoming.score, 2)
     if out_score >= p.mutual_min_score and in_score >= p.mutual_min_score:
         return case.verdict(Outcome.CONNECT, Reason("mutual_engagement", {

@@ -25,6 +25,7 @@ class RequesterStanding:
     follows_target: bool
     followed_by_target: bool
     target_top_channel_id: int | None
+    target_new_connections: int = 0
 
 
 def summarize(
@@ -63,4 +64,5 @@ def summarize(
         requester_follows_target=standing.follows_target,
         target_follows_requester=standing.followed_by_target,
         target_top_channel_id=standing.target_top_channel_id,
+        target_new_connections=standing.target_new_connections,
     )

@@ -26,6 +26,7 @@ _NOUNS: dict[Outcome, tuple[str, str]] = {
     Outcome.SELF: ("self-demand answer", "self-demand answers"),
     Outcome.BOT: ("bot answer", "bot answers"),
     Outcome.CAPPED: ("answer held back by the daily cap", "answers held back by the daily cap"),
+    Outcome.QUOTA: ("answer held back by a member's weekly quota", "answers held back by members' weekly quotas"),
 }
 
 

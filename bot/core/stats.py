@@ -14,7 +14,8 @@ GROUPS: dict[str, tuple[Outcome, ...]] = {
     "connected": (Outcome.CONNECT,),
     "asked the target": (Outcome.PROPOSE,),
     "declined": (Outcome.DECLINE,),
-    "other": (Outcome.ALREADY_FOLLOWING, Outcome.OPTED_OUT, Outcome.COOLDOWN, Outcome.SELF, Outcome.BOT),
+    "other": (Outcome.ALREADY_FOLLOWING, Outcome.OPTED_OUT, Outcome.COOLDOWN, Outcome.SELF, Outcome.BOT,
+              Outcome.QUOTA),
 }
 _GROUP_OF = {outcome: group for group, outcomes in GROUPS.items() for outcome in outcomes}
 

@@ -28,6 +28,8 @@ REASON_FIELDS: Mapping[str, frozenset[str]] = {
     "low_activity": frozenset({"activity", "needed", "window_days"}),
     "follow_is_not_engagement": frozenset(),
     "daily_cap_reached": frozenset({"demands_today", "cap"}),
+    "target_own_bar": frozenset(),
+    "target_quota_reached": frozenset(),
 }
 
 NAME_FIELDS = frozenset({"requester", "target"})
@@ -35,6 +37,10 @@ NAME_FIELDS = frozenset({"requester", "target"})
 PUBLIC_FIELDS = NAME_FIELDS
 PRIVATE_FIELDS = NAME_FIELDS | {"window_days"}
 HOW_TO_EARN_FIELDS = NAME_FIELDS | {"channel"}
+TERMS_FIELDS = NAME_FIELDS | {"terms"}
+# Outcomes whose private explanation quotes the target's own stated terms, when they wrote some.
+QUOTES_TERMS = frozenset({Outcome.DECLINE, Outcome.QUOTA, Outcome.OPTED_OUT})
+DEFAULT_TERMS_QUOTE = "In {target}'s words: “{terms}”"
 # Outcomes whose private explanation ends with a concrete way to earn the connection.
 EARNABLE = frozenset({Outcome.DECLINE, Outcome.PROPOSE, Outcome.OPTED_OUT})
 
@@ -78,6 +84,7 @@ class Names:
     requester: str
     target: str
     channel: str | None = None
+    terms: str | None = None  # the target's own stated terms, already checked (no mentions, no links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,7 @@ class Templates:
     how_to_earn: str
     how_to_earn_anywhere: str
     suggestions: str
+    terms: str = DEFAULT_TERMS_QUOTE
 
 
 def render_public(verdict: Verdict, templates: Templates, names: Names) -> str:
@@ -108,6 +116,8 @@ def render_private(verdict: Verdict, templates: Templates, names: Names, suggest
             lines.append(templates.how_to_earn.format(channel=names.channel, **name_values))
         else:
             lines.append(templates.how_to_earn_anywhere.format(**name_values))
+    if names.terms and verdict.outcome in QUOTES_TERMS:
+        lines.append(templates.terms.format(terms=names.terms, **name_values))
     if suggested and verdict.outcome is Outcome.DECLINE:
         lines.append(templates.suggestions.format(members=", ".join(suggested)))
     return _clip("\n".join(lines))

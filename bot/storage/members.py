@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.model import ExplainVia, Preferences, RequestsFrom
+from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.models import (
@@ -39,6 +39,13 @@ MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
 FORGOTTEN = 0  # the actor of audit entries made by someone who asked to be forgotten
 GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, BackfillCursor,
                 GuildSettings)
+
+
+def preferences_of(requests_from: str, auto_accept: bool, explain_via: str, bar: str | None,
+                   weekly_quota: int | None) -> Preferences:
+    """Preferences from stored columns; a bar stored by a newer version falls back to the balanced one."""
+    return Preferences(RequestsFrom(requests_from), bool(auto_accept), ExplainVia(explain_via),
+                       Bar(bar) if bar in set(Bar) else Bar.BALANCED, weekly_quota)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +79,13 @@ class MemberStore:
             member = await session.get(Member, (guild_id, user_id))
         if member is None:
             return Preferences()
-        return Preferences(RequestsFrom(member.requests_from), member.auto_accept, ExplainVia(member.explain_via))
+        return preferences_of(member.requests_from, member.auto_accept, member.explain_via, member.bar,
+                              member.weekly_quota)
 
     async def set_preferences(self, guild_id: int, user_id: int, preferences: Preferences, now: datetime) -> None:
         values = {"requests_from": preferences.requests_from.value, "auto_accept": preferences.auto_accept,
-                  "explain_via": preferences.explain_via.value}
+                  "explain_via": preferences.explain_via.value, "bar": preferences.bar.value,
+                  "weekly_quota": preferences.weekly_quota}
         statement = self._insert(Member).values(guild_id=guild_id, user_id=user_id, first_seen=now, **values)
         statement = statement.on_conflict_do_update(index_elements=[Member.guild_id, Member.user_id], set_=values)
         async with self._sessions.begin() as session:
@@ -236,7 +245,11 @@ class MemberStore:
             "first_seen": aware(member.first_seen).isoformat() if member else None,
             "left_at": aware(member.left_at).isoformat() if member and member.left_at else None,
             "preferences": {"requests_from": member.requests_from, "auto_accept": member.auto_accept,
-                            "explain_via": member.explain_via} if member else None,
+                            "explain_via": member.explain_via, "bar": member.bar,
+                            "weekly_quota": member.weekly_quota} if member else None,
+            "terms": member.terms if member else None,
+            "digest": {"every": member.digest_every, "quiet_days": member.digest_quiet_days}
+            if member and member.digest_every else None,
         }
 
     async def forget(self, guild_id: int, user_id: int) -> None:

@@ -82,6 +82,12 @@ class Member(Base):
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
     explain_via: Mapped[str] = mapped_column(String(16), default="ephemeral")
     left_at: Mapped[datetime | None]  # set when they leave; purged after a grace period
+    bar: Mapped[str] = mapped_column(String(16), default="balanced", server_default="balanced")
+    weekly_quota: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    terms: Mapped[str | None] = mapped_column(String(200))  # their own words, written to be shown
+    digest_every: Mapped[str | None] = mapped_column(String(16))  # "weekly", "monthly"; None: no digest
+    digest_quiet_days: Mapped[int | None] = mapped_column(Integer)
+    digest_sent_at: Mapped[datetime | None]
 
 
 class Follow(Base):

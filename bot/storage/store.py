@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from bot.config import Policy
 from bot.core.model import (
-    ExplainVia,
     Interaction,
     InteractionKind,
     Outcome,
@@ -32,20 +31,20 @@ from bot.core.model import (
     PostRef,
     Preferences,
     Reason,
-    RequestsFrom,
     TimedInteraction,
     Verdict,
 )
 from bot.core.scoring import RequesterStanding, summarize
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
-from bot.storage.members import MemberStore
+from bot.storage.members import MemberStore, preferences_of
 from bot.storage.models import AuditEntry, DeadLetter, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
 FIRST_SEEN_CACHE = 200_000
 TOP_CHANNEL_SAMPLE = 200
+CONNECTION_VIAS = ("consent", "auto_accept")  # how follows made by a connection are recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,19 +174,20 @@ class Store:
             standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
             demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start, now))).all()
         interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
-        (activity, first_seen, follows_target, followed_by_target, top_channel,
-         requests_from, auto_accept, explain_via) = standing_row
+        (activity, first_seen, follows_target, followed_by_target, top_channel, new_connections,
+         requests_from, auto_accept, explain_via, bar, weekly_quota) = standing_row
         standing = RequesterStanding(
             activity=activity or 0,
             first_seen=aware(first_seen) if first_seen is not None else None,
             follows_target=bool(follows_target),
             followed_by_target=bool(followed_by_target),
             target_top_channel_id=top_channel,
+            target_new_connections=new_connections or 0,
         )
         summary = summarize(guild_id, requester_id, target_id, interactions=interactions, standing=standing,
                             policy=policy, now=now)
-        preferences = Preferences() if requests_from is None else Preferences(
-            RequestsFrom(requests_from), bool(auto_accept), ExplainVia(explain_via))
+        preferences = Preferences() if requests_from is None else preferences_of(
+            requests_from, auto_accept, explain_via, bar, weekly_quota)
         recent = [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in demand_rows]
         return DecisionInputs(summary, preferences, recent)
 
@@ -309,8 +309,16 @@ def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime,
 
     return select(activity, first_seen, _follows(guild_id, requester_id, target_id),
                   _follows(guild_id, target_id, requester_id), top_channel,
-                  target_preference(Member.requests_from), target_preference(Member.auto_accept),
-                  target_preference(Member.explain_via))
+                  _new_connections(guild_id, target_id, until),
+                  *(target_preference(column) for column in (Member.requests_from, Member.auto_accept,
+                                                             Member.explain_via, Member.bar, Member.weekly_quota)))
+
+
+def _new_connections(guild_id: int, member_id: int, until: datetime) -> Any:
+    """Connections `member_id` made in the week before `until`, by consent or auto-accept: their quota's count."""
+    return select(func.count()).where(
+        Follow.guild_id == guild_id, Follow.follower_id == member_id, Follow.via.in_(CONNECTION_VIAS),
+        Follow.since > until - timedelta(days=7), Follow.since <= until).scalar_subquery()
 
 
 def _demands_since(guild_id: int, requester_id: int, since: datetime, until: datetime) -> Select[int, str, datetime]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.model import ExplainVia, Preferences, RequestsFrom
+from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom
+from bot.core.policy import own_bar
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -19,6 +21,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 FEED_PAGE = 10
 NO_PINGS = discord.AllowedMentions.none()
+
+
+def describe_preferences(preferences: Preferences) -> str:
+    quota = ("no limit" if preferences.weekly_quota is None
+             else "none this week" if preferences.weekly_quota == 0 else f"{preferences.weekly_quota} a week")
+    return (f"Requests from: **{preferences.requests_from}**; "
+            f"auto-accept genuine connections: **{'yes' if preferences.auto_accept else 'no'}**; "
+            f"explanations: **{preferences.explain_via}**; your bar: **{preferences.bar}**; "
+            f"new connections: **{quota}**.")
 
 
 def _mentions(ids: list[int], empty: str) -> str:
@@ -93,27 +104,39 @@ class Members(commands.Cog):
 
     # --- preferences ----------------------------------------------------------------------------
 
-    @app_commands.command(name="prefs", description="Who may send you follow requests, and how I talk to you")
+    @app_commands.command(name="prefs", description="Who may send you follow requests, your own bar and quota")
     @app_commands.describe(requests_from="Take follow requests from whom",
                            auto_accept="Accept genuine (mutual) connections without being asked",
-                           explanations="Where your private explanations go")
-    async def prefs(self, interaction: discord.Interaction,
+                           explanations="Where your private explanations go",
+                           bar="How much back-and-forth you ask for before connecting, against the server's default",
+                           quota="New connections you take per week (0: none this week)",
+                           no_quota="Remove your weekly quota")
+    async def prefs(self, interaction: discord.Interaction, *,
                     requests_from: Literal["everyone", "engaged", "nobody"] | None = None,
                     auto_accept: bool | None = None,
-                    explanations: Literal["ephemeral", "dm"] | None = None) -> None:
+                    explanations: Literal["ephemeral", "dm"] | None = None,
+                    bar: Literal["stingy", "balanced", "liberal"] | None = None,
+                    quota: app_commands.Range[int, 0, 1000] | None = None,
+                    no_quota: bool = False) -> None:
         assert interaction.guild_id is not None
         store = self.bot.store.members
         current = await store.preferences(interaction.guild_id, interaction.user.id)
-        wanted = Preferences(
-            RequestsFrom(requests_from) if requests_from else current.requests_from,
-            current.auto_accept if auto_accept is None else auto_accept,
-            ExplainVia(explanations) if explanations else current.explain_via)
+        policy = (await self.bot.settings_for(interaction.guild_id)).policy
+        if bar is not None and own_bar(replace(current, bar=Bar(bar)), policy) is not Bar(bar):
+            await self._say(interaction, "This server asks every member for at least the "
+                            f"**{policy.lowest_member_bar}** bar, so **{bar}** isn't available here. "
+                            f"Your bar stays **{current.bar}**.")
+            return
+        wanted = replace(
+            current,
+            requests_from=RequestsFrom(requests_from) if requests_from else current.requests_from,
+            auto_accept=current.auto_accept if auto_accept is None else auto_accept,
+            explain_via=ExplainVia(explanations) if explanations else current.explain_via,
+            bar=Bar(bar) if bar else current.bar,
+            weekly_quota=None if no_quota else current.weekly_quota if quota is None else quota)
         if wanted != current:
             await store.set_preferences(interaction.guild_id, interaction.user.id, wanted, self.bot.now())
-        await self._say(interaction, (
-            f"{'Saved. ' if wanted != current else ''}Requests from: **{wanted.requests_from}**; "
-            f"auto-accept genuine connections: **{'yes' if wanted.auto_accept else 'no'}**; "
-            f"explanations: **{wanted.explain_via}**."))
+        await self._say(interaction, ("Saved. " if wanted != current else "") + describe_preferences(wanted))
 
     # --- your data ------------------------------------------------------------------------------
 
