@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from bot.adapter.app import QuidProNo
 from bot.core.model import Outcome, Preferences
 from bot.core.policy import decide
+from standin import Member
 from tests.e2e.conftest import World, script_alice_and_bob
 from tests.e2e.test_members import command, consent_request, demand, press
 
 
-def digits_beyond_ids(text: str, *members: object) -> bool:
+def digits_beyond_ids(text: str, *members: Member) -> bool:
     for member in members:
-        text = text.replace(str(getattr(member, "id")), "")
+        text = text.replace(str(member.id), "")
     return any(ch.isdigit() for ch in text)
 
 
