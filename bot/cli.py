@@ -128,10 +128,10 @@ def _run(_args: argparse.Namespace, env: Environment) -> int:
     refuse_sqlite(plan, env.database_url)
     from bot.storage.migrate import upgrade
 
-    upgrade(env.database_url)
+    migrated = upgrade(env.database_url)  # under a lock: with several processes, one of them applies it
     from bot.adapter.runner import run_bot
 
-    return run_bot(env, settings, plan)
+    return run_bot(env, settings, plan, migrated)
 
 
 def _check(args: argparse.Namespace, env: Environment) -> int:

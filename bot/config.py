@@ -236,6 +236,7 @@ class DiscordSettings(_Section):
     max_targets: int = Field(3, ge=1, le=10)
     guild_ready_timeout: float = Field(2.0, gt=0, le=60)
     shutdown_drain_seconds: float = Field(2.0, ge=0, le=30)
+    identify_spacing_seconds: float = Field(5.0, ge=0, le=60)  # Discord's; tests shorten it
 
 
 class LoggingSettings(_Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pkgutil
 import time
@@ -14,10 +15,12 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.adapter import exts
+from bot.adapter.cluster import pace_identify, sync_commands_once
 from bot.config import ConfigError, Settings, with_overrides
 from bot.core.ingest import ConversationTracker
 from bot.health import write_heartbeat
 from bot.storage import EventBatcher, Store
+from bot.storage.coordination import Coordinator
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,10 @@ class QuidProNo(commands.AutoShardedBot):
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
         self._event_seen = asyncio.Event()
         self._guild_settings: dict[int, Settings] = {}
+        self.coordinator = Coordinator(store.engine)
+        self._max_concurrency = 1
+        self._listening = contextlib.AsyncExitStack()
+        self._reloads: set[asyncio.Task[Settings]] = set()
 
     async def settings_for(self, guild_id: int) -> Settings:
         """config.yaml with the guild's own overrides on top; cached, and dropped by `forget_settings`."""
@@ -98,17 +105,23 @@ class QuidProNo(commands.AutoShardedBot):
         for module in pkgutil.iter_modules(exts.__path__, f"{exts.__name__}."):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
-        await self._sync_commands()
+        self._max_concurrency = (await self.fetch_session_start_limits()).max_concurrency
+        await self._listening.enter_async_context(self.coordinator.guild_changes(self._guild_changed))
+        await sync_commands_once(self)
 
-    async def _sync_commands(self) -> None:
-        guild_id = self.settings.discord.sync_guild_id
-        if guild_id is None:
-            synced = await self.tree.sync()
-        else:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        log.info("event=commands_synced count=%d scope=%s", len(synced), guild_id or "global")
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord's IDENTIFY spacing per bucket, kept across every process of the bot."""
+        await pace_identify(self.coordinator, shard_id or 0, self._max_concurrency,
+                            self.settings.discord.identify_spacing_seconds)
+
+    def _guild_changed(self, guild_id: int) -> None:
+        """Another process (the CLI, the dashboard, another bot process) changed this guild's settings."""
+        if guild_id in self._guild_settings:
+            self.forget_settings(guild_id)
+            task = asyncio.create_task(self.settings_for(guild_id), name=f"reload-settings-{guild_id}")
+            self._reloads.add(task)
+            task.add_done_callback(self._reloads.discard)
+            log.info("event=guild_settings_reloaded guild_id=%s", guild_id)
 
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:
@@ -147,5 +160,6 @@ class QuidProNo(commands.AutoShardedBot):
         """Stop receiving first, then write every event already received."""
         self.heartbeat.cancel()
         await super().close()
+        await self._listening.aclose()
         await self.batcher.close()
         log.info("event=stopped pending=%d", self.batcher.pending)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 
 import discord
 import yarl
@@ -30,9 +31,11 @@ def point_discord_at(env: Environment) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(env.gateway_url)
 
 
-def run_bot(env: Environment, settings: Settings, plan: ClusterPlan) -> int:
+def run_bot(env: Environment, settings: Settings, plan: ClusterPlan, migrated: Sequence[str] = ()) -> int:
     assert env.token is not None
     logs.configure(settings.logging.format, settings.logging.level, secrets=[env.token.get_secret_value()])
+    if migrated:
+        log.info("event=migrated revisions=%s", ",".join(migrated))
     point_discord_at(env)
     return asyncio.run(_serve(env, settings, plan))
 

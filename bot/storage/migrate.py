@@ -22,9 +22,14 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the schema up to `revision`. Synchronous: call it outside a running event loop."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head") -> list[str]:
+    """Bring the schema up to `revision`; the revisions this call applied (none when another process had).
+
+    Synchronous: call it outside a running event loop.
+    """
+    config = alembic_config(database_url)
+    command.upgrade(config, revision)
+    return list(config.attributes.get("applied", []))
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

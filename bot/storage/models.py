@@ -204,3 +204,25 @@ class DeadLetter(Base):
     ids: Mapped[dict[str, Any]]  # as strings: the refused value may not fit the integer columns
     error: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class CoordinationMark(Base):
+    """When a cluster-wide job last ran (an IDENTIFY bucket, the sweep) and what it did (the synced commands)."""
+
+    __tablename__ = "coordination_marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime]
+
+
+class BackfillLease(Base):
+    """Who is backfilling a guild (the bot or a terminal), renewed while it runs; a Cancel is left here for it."""
+
+    __tablename__ = "backfill_leases"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SWEEP_MINUTES = 10
+
 
 class Housekeeping(commands.Cog):
     def __init__(self, bot: QuidProNo) -> None:
@@ -39,12 +41,23 @@ class Housekeeping(commands.Cog):
         """Only with the members intent (`member_leave: purge`), which is when a departure was noted."""
         await self.bot.store.members.mark_back(member.guild.id, member.id)
 
-    @tasks.loop(minutes=10)
+    @tasks.loop(minutes=SWEEP_MINUTES)
     async def sweep(self) -> None:
         try:
-            await self._sweep()
+            await self._sweep_unless_swept()
         except Exception:  # a failed sweep is retried on the next tick; it must not end the loop
             log.exception("event=sweep_failed")
+
+    async def _sweep_unless_swept(self) -> None:
+        """The sweeps are global: one process of the cluster runs them each period, whichever comes first."""
+        coordinator = self.bot.coordinator
+        async with coordinator.lock("sweep"):
+            since = await coordinator.seconds_since("sweep")
+            if since is not None and since < SWEEP_MINUTES * 60 * 0.9:
+                log.info("event=sweep_skipped reason=swept_recently seconds_ago=%.0f", since)
+                return
+            await self._sweep()
+            await coordinator.set_mark("sweep")
 
     async def _sweep(self) -> None:
         settings, now, store = self.bot.settings, self.bot.now(), self.bot.store
