@@ -38,6 +38,7 @@ bench: $(DEV_STAMP)
 
 eval: $(RUNTIME_STAMP)
 	$(BIN)/quidprono eval tests/data/demands-dev.tsv
+	-$(BIN)/quidprono eval tests/data/demands-dev.tsv tests/data/demands-corpus.tsv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -69,7 +69,7 @@ class Row:
 def dev_rows() -> list[Row]:
     with DEV_SET.open(encoding="utf-8", newline="") as handle:
         records = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
-    return [Row(label, sure == "1", text) for label, sure, _source, _id, text in records]
+    return [Row(label, sure == "1", text) for label, sure, _platform, _source, _id, text in records]
 
 
 def repeat(texts: Sequence[str], count: int) -> list[str]:

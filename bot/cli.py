@@ -15,7 +15,7 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cluster import plan_from_env, refuse_sqlite
-from bot.config import ConfigError, Environment, Settings, load_settings
+from bot.config import ConfigError, Detection, Environment, Settings, load_settings
 from bot.core.detect import Detector, detector_for
 from bot.core.model import PairSummary, Verdict
 from bot.core.texts import Names, render_private, render_public
@@ -100,7 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_health)
 
     evaluate = commands.add_parser("eval", help="measure detection on a labelled TSV")
-    evaluate.add_argument("file", type=Path, help="labelled TSV: label, sure, source, id, text")
+    evaluate.add_argument("file", type=Path, help="labelled TSV: label, sure, platform, source, id, text")
+    evaluate.add_argument("more", type=Path, nargs="*", help="more labelled files, scored together by platform")
+    evaluate.add_argument("--by-platform", action="store_true",
+                          help="score each platform alone, beside the keyword baseline, and the hard negatives")
     evaluate.add_argument("--misses", action="store_true", help="also list the rows it got wrong")
     evaluate.set_defaults(handler=_eval)
 
@@ -135,7 +138,8 @@ def _run(_args: argparse.Namespace, env: Environment) -> int:
 
 
 def _check(args: argparse.Namespace, env: Environment) -> int:
-    detector = detector_for(_settings(env).detection)
+    thresholds = _settings(env).detection
+    detector = detector_for(thresholds)
     if not args.json:
         if args.text is None:
             print("quidprono check: give a message, or --json to read one message per line", file=sys.stderr)
@@ -146,15 +150,16 @@ def _check(args: argparse.Namespace, env: Environment) -> int:
     # Bytes that are not UTF-8 become U+FFFD rather than stopping the stream: one answer per line, always.
     lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="replace", line_buffering=False)
-    _check_lines(detector, lines if args.text is None else [args.text], out)
+    _check_lines(detector, lines if args.text is None else [args.text], out, thresholds)
     out.flush()
     out.detach()
     return 0
 
 
-def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO) -> None:
+def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO, thresholds: Detection) -> None:
     for line in lines:
-        out.write(json.dumps(detector.classify(line.rstrip("\r\n")).as_dict(), ensure_ascii=False) + "\n")
+        result = detector.classify(line.rstrip("\r\n")).as_dict(thresholds.answer_threshold, thresholds.ask_threshold)
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
 def _health(_args: argparse.Namespace, env: Environment) -> int:
@@ -165,12 +170,20 @@ def _health(_args: argparse.Namespace, env: Environment) -> int:
 
 
 def _eval(args: argparse.Namespace, env: Environment) -> int:
-    from bot.evaluation import EvalFileError, evaluate_file
+    from bot.core.detect import detector_for
+    from bot.evaluation import EvalFileError, evaluate_file, format_platforms, read_rows
 
-    if not args.file.is_file():
-        print(f"quidprono eval: no such file: {args.file}", file=sys.stderr)
+    files = [args.file, *args.more]
+    if missing := next((path for path in files if not path.is_file()), None):
+        print(f"quidprono eval: no such file: {missing}", file=sys.stderr)
         return EXIT_USAGE
+    detector = detector_for(_settings(env).detection)
     try:
+        if args.by_platform or args.more:
+            table, met = format_platforms([row for path in files for row in read_rows(path)],
+                                          lambda text: detector.classify(text).demand)
+            print(table)
+            return 0 if met else 1
         report = evaluate_file(args.file, _settings(env).detection)
     except EvalFileError as error:
         print(f"quidprono eval: {error}", file=sys.stderr)

@@ -79,6 +79,15 @@ class Detection(_Section):
     # Lists in YAML; tuples here so a configuration can key a cache of compiled detectors.
     triggers: tuple[str, ...] = Field((), strict=False)
     exceptions: tuple[str, ...] = Field((), strict=False)
+    # Confidence at or above `answer_threshold`: answered as a demand; from `ask_threshold` up to it: ask first.
+    answer_threshold: float = Field(0.7, ge=0, le=1)
+    ask_threshold: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ask_below_answer(self) -> Detection:
+        if self.ask_threshold > self.answer_threshold:
+            raise ValueError("detection.ask_threshold must not be above detection.answer_threshold")
+        return self
 
 
 class Ingest(_Section):

@@ -36,7 +36,8 @@ def test_check_json_answers_every_line_in_order() -> None:
     result = quidprono("check", "--json", stdin="\n".join(lines) + "\n")
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["demand"] for a in answers] == [True, False, True, False, False]
-    assert list(answers[0]) == ["demand", "kind", "evidence"]
+    assert list(answers[0]) == ["demand", "kind", "evidence", "confidence", "ask"]
+    assert answers[0]["confidence"] > 0.9 and answers[1]["confidence"] == 0.0 and not answers[0]["ask"]
     assert answers[0]["kind"] == "reciprocal" and answers[1]["kind"] is None
 
 

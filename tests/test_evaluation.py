@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from bot.core.detect import Classification, DemandKind
-from bot.evaluation import EvalFileError, evaluate_file, evaluate_rows, read_rows
+from bot.evaluation import (
+    EvalFileError,
+    evaluate_file,
+    evaluate_rows,
+    format_platforms,
+    hard_negatives,
+    read_rows,
+    score_by_platform,
+)
 
 DEV_SET = Path(__file__).parent / "data" / "demands-dev.tsv"
 HEADER = "label\tsure\tsource\tid\ttext\n"
@@ -122,3 +130,19 @@ def test_a_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(EvalFileError, match="cannot read"):
         evaluate_file(tmp_path / "absent.tsv")
+
+
+def test_by_platform_scores_each_platform_and_the_hard_negatives(tmp_path: Path) -> None:
+    path = tmp_path / "rows.tsv"
+    path.write_text("label\tsure\tplatform\tsource\tid\ttext\n"
+                    "request\t1\ttwitter\ts\t1\tfollow me please\n"
+                    "discuss\t1\ttwitter\ts\t2\twhy did he unfollow me\n"
+                    "other\t1\tirc\ts\t3\tfollow the instructions on the wiki\n"
+                    "other\t1\tirc\ts\t4\thello there\n", encoding="utf-8")
+    rows = list(read_rows(path))
+    scores = score_by_platform(rows, lambda text: text.startswith("follow"))
+    assert (scores["twitter"].tp, scores["twitter"].fp, scores["irc"].fp) == (1, 0, 1)
+    assert scores["irc"].precision == 0.0 and scores["irc"].recall is None
+    assert hard_negatives(rows, lambda text: text.startswith("follow")) == (2, 1, 1)
+    table, met = format_platforms(rows, lambda text: text == "follow me please")
+    assert met and "irc" in table and "1 discuss following" in table

@@ -106,7 +106,7 @@ _OPENER = re.compile(
 )
 # A question about how or why ("how to subscribe", "why would anyone follow back") asks nothing of the reader.
 _WH_QUESTION = re.compile(
-    r"\b(?:why|how|where) (?:to|do|does|did|can|could|would|should|will|is|are|come|many|much)(?: [^ |]+)?$")
+    r"\b(?:why|how|where) (?:to|do|does|did|can|could|would|should|will|is|are|come|many|much)(?: [^ |]+){0,3}$")
 _LETS = re.compile(r"\b(?:lets|shall we|should we|can we|could we|we should|how about we|wanna|want to)" + _TAIL)
 
 _NUMBER = r"(?:\d+[km]?|a hundred|a thousand|one hundred|\w+ hundred|\w+ thousand)"
@@ -140,7 +140,7 @@ _CUE_KINDS: tuple[tuple[str, str, str], ...] = (
     ("need", "i we im",
      r"(?:i|we|im)(?: really| badly| desperately| just| do| still| so)? (?:need|want|needs|wants)"
      r"(?: more| some| a few| a lot of| lots of| your| a| \d+[km]?)? (?:subs|subscribers|followers|follows|follow|sub)"
-     r"(?: back)?\b"),
+     r"(?: back)?\b(?! machine| sandwich| gun| woofer)"),
     ("canget", "can could may",
      r"(?:can|could|may) (?:i|we)(?: please)? (?:get|have|gain)(?: \w+){0,3}?"
      r" (?:subs|subscribers|followers|follows|sub|follow|subscriber|follower)(?: back)?\b"),
@@ -472,8 +472,8 @@ def _is_account(word: str) -> bool:
 def _follow_other(right: list[str]) -> Obj | None:
     t0 = right[0] if right else ""
     window = right[:5]
-    if any(word.startswith("@") for word in window[:3]) or _on_platform(window):
-        return Obj.THIRD  # follow @artist, follow him on twitch
+    if t0 == "@url" or any(_is_handle(word) for word in window[:3]) or _on_platform(window):
+        return Obj.THIRD  # follow @artist, follow him on twitch; a link only right after ("follow the guide @url")
     # Not "the": "follow the announcements channel" is a server feature, "follow the rules" advice.
     if t0 in ("this", "that", "his", "her", "their", "him", "them") and any(map(_is_account, right[1:3])):
         return Obj.THIRD
@@ -482,11 +482,18 @@ def _follow_other(right: list[str]) -> Obj | None:
     return Obj.BARE if t0 == "" or t0 in BARE_NEXT else None  # not "follow the rules", "follow up"
 
 
+def _is_handle(word: str) -> bool:
+    return word.startswith("@") and word != "@url"
+
+
 _NOT_NAMES = words("here there lol line x tt sc kick steam epic league plus google")
 
 
 def _on_platform(window: list[str]) -> bool:
-    return any(word in TO and nxt in PLATFORM for word, nxt in pairwise(window))
+    """follow him on twitch; a link counts only after on/at and not after a thing ("the guide on @url")."""
+    thing = window[:1] in (["the"], ["this"], ["that"], ["these"], ["those"], ["a"], ["an"])
+    return any(word in TO and nxt in PLATFORM and (nxt != "@url" or (word in ("on", "at") and not thing))
+               for word, nxt in pairwise(window))
 
 
 def _subscribe_other(t0: str, t1: str, t2: str) -> Obj | None:
@@ -526,7 +533,7 @@ def _addressed(sentence_start: bool, joined: str) -> State | None:
     if sentence_start:
         return State.IMPERATIVE
     if _WH_QUESTION.search(joined):
-        return State.BLOCKED  # "how to subscribe", "why would anyone follow back"
+        return State.BLOCKED  # "how to subscribe", "why would anyone follow back", "why did he just follow me"
     return State.IMPERATIVE if _MODAL.search(joined) else None
 
 

@@ -43,8 +43,29 @@ class Classification:
     def demand(self) -> bool:
         return self.kind is not None
 
-    def as_dict(self) -> dict[str, object]:
-        return {"demand": self.demand, "kind": self.kind and str(self.kind), "evidence": list(self.evidence)}
+    @property
+    def confidence(self) -> float:
+        """How sure the rules are, from what the evidence shows (0 when no demand was found).
+
+        A demand with a strong object (me, my channel, back, an exchange) or a server trigger is near certain;
+        a bare imperative ("subscribe!") or a follow for somebody else ("follow @x") is a weaker reading."""
+        if self.kind is None:
+            return 0.0
+        if any(phrase.startswith("trigger:") for phrase in self.evidence):
+            return 0.85
+        return 0.95 if any(_STRONG.search(phrase) for phrase in self.evidence) else 0.7
+
+    def as_dict(self, answer_threshold: float = 0.7, ask_threshold: float = 0.5) -> dict[str, object]:
+        """`demand` only when the bot would answer without asking; `ask` when it would ask the author first."""
+        confidence = self.confidence
+        return {"demand": confidence >= answer_threshold, "kind": self.kind and str(self.kind),
+                "evidence": list(self.evidence), "confidence": confidence,
+                "ask": ask_threshold <= confidence < answer_threshold}
+
+
+# Evidence that names the writer or an exchange: "follow me", "sub to my channel", "follow back", "f4f".
+_STRONG = re.compile(r"\b(?:me|my|us|our|back|you|each other|4|for|need|give|gimme|hit|help|be|become|please)\b"
+                     r"|^(?:f4f|s4s|subs4subs|fol4fol|add4add)$")
 
 
 _NOT_A_DEMAND = Classification(None)

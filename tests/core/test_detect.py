@@ -24,9 +24,28 @@ def test_a_demand_reports_its_kind_and_the_words_that_show_it() -> None:
 
 def test_as_dict_is_the_json_shape_of_quidprono_check() -> None:
     assert classify("please subscribe to my channel").as_dict() == {
-        "demand": True, "kind": "request", "evidence": ["subscribe to my channel"],
+        "demand": True, "kind": "request", "evidence": ["subscribe to my channel"], "confidence": 0.95, "ask": False,
     }
-    assert classify("nice weather today").as_dict() == {"demand": False, "kind": None, "evidence": []}
+    assert classify("nice weather today").as_dict() == {
+        "demand": False, "kind": None, "evidence": [], "confidence": 0.0, "ask": False,
+    }
+
+
+def test_a_weak_reading_is_asked_about_when_the_answer_threshold_is_above_it() -> None:
+    weak = classify("follow @kai on twitch")
+    assert weak.kind is not None and weak.confidence < classify("follow me back").confidence
+    assert weak.as_dict(answer_threshold=0.8, ask_threshold=0.5) | {"evidence": []} == {
+        "demand": False, "kind": "request", "evidence": [], "confidence": weak.confidence, "ask": True,
+    }
+    assert weak.as_dict()["demand"] is True  # the default answers it, as before
+
+
+def test_follow_instructions_and_questions_about_a_follow_are_not_demands() -> None:
+    assert not classify("optidude: Follow the instructions @ http://www.ubuntu.com/download").demand
+    assert not classify("bray90820, follow this how to https://help.ubuntu.com/community/MacBookPro").demand
+    assert not classify("But why did this bitch just follow me...").demand
+    assert not classify("I think I need a sub machine gun").demand
+    assert classify("follow @kai_draws on twitch!").demand
 
 
 def test_a_message_without_any_follow_word_is_not_a_demand() -> None:
