@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run test lint typecheck pytest bench eval clean
+.PHONY: run demo test lint typecheck pytest bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(DEV_STAMP): pyproject.toml $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/quidprono run
+
+# The real bot against a local Discord stand-in with a seeded community; prints the page's URL. No token needed.
+demo: $(RUNTIME_STAMP)
+	$(BIN)/quidprono demo
 
 test: lint typecheck pytest
 

@@ -31,7 +31,10 @@ To get a token: open https://discord.com/developers/applications, choose "New Ap
 open its "Bot" page, press "Reset Token" and copy the token shown. Then start the bot with \
 `DISCORD_TOKEN=<your token> make run` (or export DISCORD_TOKEN in your shell first). \
 Keep the token secret: whoever has it controls the bot. The README's "Setting up the Discord \
-application" section lists the intents to switch on and the invite link to add the bot to a server."""
+application" section lists the intents to switch on and the invite link to add the bot to a server.
+No token yet? `make demo` (or `quidprono demo`) runs the real bot against a local Discord stand-in \
+with a seeded community and prints the URL of a page where you can play any member or the moderator: \
+no token, no network."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="start the bot")
     run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="try the bot locally: a Discord stand-in, a seeded community, a web page")
+    demo.add_argument("--host", default="127.0.0.1", help="where the page listens (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, help="the page's port (default 8780, or a free one when taken; 0: any)")
+    demo.add_argument("--data", type=Path, default=Path("data/demo"), help="the demo's own files (default data/demo)")
+    demo.set_defaults(handler=_demo)
 
     check = commands.add_parser("check", help="classify a message (or stdin lines with --json)")
     check.add_argument("text", nargs="?", help="the message; omit with --json to read one message per line")
@@ -135,6 +144,12 @@ def _run(_args: argparse.Namespace, env: Environment) -> int:
     from bot.adapter.runner import run_bot
 
     return run_bot(env, settings, plan, migrated)
+
+
+def _demo(args: argparse.Namespace, env: Environment) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(_settings(env), args.data, args.host, args.port)
 
 
 def _check(args: argparse.Namespace, env: Environment) -> int:

@@ -15,7 +15,7 @@ GROUPS: dict[str, tuple[Outcome, ...]] = {
     "asked the target": (Outcome.PROPOSE,),
     "declined": (Outcome.DECLINE,),
     "other": (Outcome.ALREADY_FOLLOWING, Outcome.OPTED_OUT, Outcome.COOLDOWN, Outcome.SELF, Outcome.BOT,
-              Outcome.QUOTA),
+              Outcome.QUOTA, Outcome.CAPPED),
 }
 _GROUP_OF = {outcome: group for group, outcomes in GROUPS.items() for outcome in outcomes}
 

@@ -46,3 +46,13 @@ def test_a_quiet_server_says_so() -> None:
     stats = compute([], accepted=0, today=TODAY, days=30)
     assert stats.total == 0 and len(stats.days) == 30
     assert "No follow-back demands in this period." in render(stats)
+
+
+def test_every_outcome_is_counted_including_capped_demands() -> None:
+    today = date(2026, 12, 5)
+    at = datetime(2026, 12, 5, 12, tzinfo=UTC)
+    rows = [DemandRow(at, 1, outcome) for outcome in Outcome]
+    stats = compute(rows, 0, today=today, days=1)
+    assert stats.total == len(Outcome)
+    assert sum(counts[0] for counts in stats.per_day.values()) == len(Outcome)
+    assert stats.outcomes[Outcome.CAPPED] == 1
