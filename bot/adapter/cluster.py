@@ -29,6 +29,8 @@ async def pace_identify(coordinator: Coordinator, shard_id: int, max_concurrency
     The bucket's lock is held while waiting, so the next process in line waits for this one's turn too.
     """
     bucket = f"identify:{shard_id % max(1, max_concurrency)}"
+    # The mark is set just before an IDENTIFY leaves; a tenth more covers its trip to Discord.
+    spacing *= 1.1
     async with coordinator.lock(bucket):
         since = await coordinator.seconds_since(bucket)
         if since is not None and since < spacing:
