@@ -91,6 +91,26 @@ class MemberStore:
         async with self._sessions.begin() as session:
             await session.execute(statement)
 
+    async def terms(self, guild_id: int, user_id: int) -> str | None:
+        async with self._sessions() as session:
+            member = await session.get(Member, (guild_id, user_id))
+        return member.terms if member is not None else None
+
+    async def set_terms(self, guild_id: int, user_id: int, terms: str | None, now: datetime) -> bool:
+        """Save (or with None, clear) a member's stated terms; False when there was nothing to clear."""
+        if terms is None:
+            async with self._sessions.begin() as session:
+                result = await session.execute(update(Member).where(
+                    Member.guild_id == guild_id, Member.user_id == user_id, Member.terms.is_not(None))
+                    .values(terms=None))
+            return rowcount(result) > 0
+        statement = self._insert(Member).values(guild_id=guild_id, user_id=user_id, first_seen=now, terms=terms)
+        statement = statement.on_conflict_do_update(index_elements=[Member.guild_id, Member.user_id],
+                                                    set_={"terms": terms})
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+        return True
+
     # --- follows --------------------------------------------------------------------------------
 
     async def follow(self, guild_id: int, follower_id: int, followee_id: int, via: str, now: datetime) -> bool:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from bot.adapter.app import QuidProNo
 from bot.core.model import Outcome, Preferences
 from bot.core.policy import decide
-from standin import Member
+from standin import Member, Permissions
 from tests.e2e.conftest import World, script_alice_and_bob
-from tests.e2e.test_members import command, consent_request, demand, press
+from tests.e2e.test_members import button, command, consent_request, demand, press
 
 
 def digits_beyond_ids(text: str, *members: Member) -> bool:
@@ -69,3 +69,50 @@ async def test_a_target_past_their_quota_gets_the_kind_quota_answer(world: World
     assert not digits_beyond_ids(why, world.carol, world.alice)
     stored = await bot.store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
     assert stored is not None and stored.outcome is Outcome.QUOTA
+
+
+ART_TERMS = "I follow people who comment on my art; I never follow back just for a follow"
+
+
+async def set_terms(world: World, member: Member, words: str) -> str:
+    opened = await world.standin.slash_command(world.general, member, "terms set")
+    submitted = await world.standin.submit_modal(opened, {"qpn:terms:text": words})
+    response = await submitted.wait_response(timeout=5)
+    assert response.ephemeral
+    return response.content or ""
+
+
+async def test_terms_appear_in_the_why_of_a_decline_and_never_ping(world: World, bot: QuidProNo) -> None:
+    refused = await set_terms(world, world.alice, f"ping <@{world.bob.id}> and join discord.gg/spam")
+    assert "can't mention or ping" in refused and "Nothing was saved" in refused
+    assert await bot.store.members.terms(world.guild.id, world.alice.id) is None
+    saved = await set_terms(world, world.alice, ART_TERMS)
+    assert "Saved" in saved and ART_TERMS in saved
+
+    reply = await demand(world, world.carol, world.alice)
+    assert "not yet" in reply.content and "my art" not in reply.content  # the public reply stays short
+    handle = await world.standin.click_button(reply, button(reply, "Why?"), world.carol)
+    response = await handle.wait_response(5)
+    assert response.ephemeral
+    assert f"In <@{world.alice.id}>'s words: “{ART_TERMS}”" in (response.content or "")
+    assert response.data["allowed_mentions"] == {"parse": []}  # the names in it ping no one
+
+    shown = await command(world, world.bob, "terms show", member=world.alice)
+    assert ART_TERMS in shown.content and shown.data["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_moderator_clears_abusive_terms_and_it_is_audited(world: World, bot: QuidProNo) -> None:
+    mod = world.standin.add_member(world.guild, "mod", permissions=Permissions.MANAGE_GUILD)
+    await set_terms(world, world.dave, "I only follow people who are not losers")
+
+    refused = await command(world, world.carol, "terms clear", member=world.dave)
+    assert "Only moderators" in refused.content
+    assert await bot.store.members.terms(world.guild.id, world.dave.id) is not None
+
+    cleared = await command(world, mod, "terms clear", member=world.dave)
+    assert "terms are cleared" in cleared.content and "audit log" in cleared.content
+    assert await bot.store.members.terms(world.guild.id, world.dave.id) is None
+    entries = await bot.store.audit_entries(world.guild.id)
+    assert [(e.action, e.actor_id, e.detail) for e in entries] == [
+        ("terms_cleared", mod.id, {"member_id": str(world.dave.id)})]
+    assert "losers" not in str(entries[0].detail)  # the audit names whose terms, never the words

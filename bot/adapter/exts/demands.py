@@ -20,6 +20,7 @@ from bot.core.detect import Classification, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
 from bot.core.scope import in_scope
+from bot.core.terms import shown_terms
 from bot.core.texts import Names, render_private, render_public
 from bot.storage import StoredDemand
 
@@ -201,7 +202,8 @@ class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
         """Only to the requester: ephemerally, or by DM when that is their preference."""
         settings = await bot.settings_for(demand.guild_id)
         channel = _channel_they_can_see(bot, demand.evidence.get("target_top_channel_id"), interaction.user)
-        text = explanation(settings, demand, await suggestions(bot, settings, demand), channel)
+        terms = shown_terms(await bot.store.members.terms(demand.guild_id, demand.target_id))
+        text = explanation(settings, demand, await suggestions(bot, settings, demand), channel, terms)
         preferences = await bot.store.members.preferences(demand.guild_id, demand.requester_id)
         if preferences.explain_via is ExplainVia.DM:
             try:
@@ -236,9 +238,10 @@ def _channel_they_can_see(bot: QuidProNo, channel_id: object, user: discord.abc.
     return channel.id if channel.permissions_for(viewer).view_channel else None
 
 
-def explanation(settings: Settings, demand: StoredDemand, suggested: list[str], channel: int | None) -> str:
+def explanation(settings: Settings, demand: StoredDemand, suggested: list[str], channel: int | None,
+                terms: str | None = None) -> str:
     names = Names(requester=f"<@{demand.requester_id}>", target=f"<@{demand.target_id}>",
-                  channel=f"<#{channel}>" if channel else None)
+                  channel=f"<#{channel}>" if channel else None, terms=terms)
     return render_private(demand.verdict(), settings.replies.templates(), names, suggested)
 
 

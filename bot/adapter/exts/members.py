@@ -157,7 +157,8 @@ class Members(commands.Cog):
     async def forget_me(self, interaction: discord.Interaction) -> None:
         view = ForgetConfirmation(self.bot, interaction.user.id)
         await self._say(interaction, "This erases everything I store about you in this server: interactions both "
-                        "ways, follows, demands and preferences. It cannot be undone.", view=view)
+                        "ways, follows, demands, preferences (your bar and quota), your stated terms and your digest "
+                        "settings. It cannot be undone.", view=view)
 
 
 class ForgetConfirmation(discord.ui.View):
