@@ -173,7 +173,7 @@ def _check(args: argparse.Namespace, env: Environment) -> int:
 
 def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO, thresholds: Detection) -> None:
     for line in lines:
-        result = detector.classify(line.rstrip("\r\n")).as_dict(thresholds.answer_threshold, thresholds.ask_threshold)
+        result = detector.classify(line.rstrip("\r\n")).as_dict(thresholds)
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 

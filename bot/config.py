@@ -82,6 +82,7 @@ class Detection(_Section):
     # Confidence at or above `answer_threshold`: answered as a demand; from `ask_threshold` up to it: ask first.
     answer_threshold: float = Field(0.7, ge=0, le=1)
     ask_threshold: float = Field(0.5, ge=0, le=1)
+    ask_timeout_seconds: float = Field(180.0, gt=0, le=900)  # no answer to "shall I look?": nothing happens
 
     @model_validator(mode="after")
     def _ask_below_answer(self) -> Detection:

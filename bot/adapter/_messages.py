@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.core.detect import Context
 from bot.core.ingest import MessageFacts
 
 
@@ -44,3 +45,9 @@ def addresses_bot(message: discord.Message, bot_user: discord.abc.User, member_m
     if any(user.id == bot_user.id for user in message.mentions):
         return True
     return member_mentions and any(not user.bot for user in message.mentions)
+
+
+def context_of(message: discord.Message) -> Context:
+    """Whom the message is addressed to, as Discord tells it: mentions, a reply, a mention first."""
+    return Context(addressed=bool(message.mentions) or message.reference is not None,
+                   mention_first=message.content.lstrip().startswith("<@"))

@@ -55,12 +55,43 @@ class Classification:
             return 0.85
         return 0.95 if any(_STRONG.search(phrase) for phrase in self.evidence) else 0.7
 
-    def as_dict(self, answer_threshold: float = 0.7, ask_threshold: float = 0.5) -> dict[str, object]:
-        """`demand` only when the bot would answer without asking; `ask` when it would ask the author first."""
+    def confidence_in(self, context: Context | None) -> float:
+        """The confidence with what Discord tells: a demand is addressed to someone, first of all."""
         confidence = self.confidence
-        return {"demand": confidence >= answer_threshold, "kind": self.kind and str(self.kind),
-                "evidence": list(self.evidence), "confidence": confidence,
-                "ask": ask_threshold <= confidence < answer_threshold}
+        if context is None or confidence == 0.0:
+            return confidence
+        if not context.addressed:
+            confidence -= 0.15  # nobody mentioned or replied to: more likely talk than a demand
+        elif context.mention_first:
+            confidence += 0.03  # "@Alice follow me back": said to her
+        return round(min(max(confidence, 0.0), 0.99), 2)
+
+    def decision(self, thresholds: Detection, context: Context | None = None) -> Decision:
+        confidence = self.confidence_in(context)
+        if confidence >= thresholds.answer_threshold and confidence > 0:
+            return Decision.ANSWER
+        return Decision.ASK if confidence >= thresholds.ask_threshold and confidence > 0 else Decision.IGNORE
+
+    def as_dict(self, thresholds: Detection | None = None, context: Context | None = None) -> dict[str, object]:
+        """`demand` only when the bot would answer without asking; `ask` when it would ask the author first."""
+        decision = self.decision(thresholds or _DEFAULT, context)
+        return {"demand": decision is Decision.ANSWER, "kind": self.kind and str(self.kind),
+                "evidence": list(self.evidence), "confidence": self.confidence_in(context),
+                "ask": decision is Decision.ASK}
+
+
+class Decision(StrEnum):
+    ANSWER = "answer"  # confident: give the verdict
+    ASK = "ask"  # unsure: ask the author first, privately
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What Discord says about a message beyond its text."""
+
+    addressed: bool  # it mentions a member or the bot, or replies to someone
+    mention_first: bool = False  # it starts with a mention
 
 
 # Evidence that names the writer or an exchange: "follow me", "sub to my channel", "follow back", "f4f".

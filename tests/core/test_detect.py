@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Detection, Settings, load_settings
-from bot.core.detect import Classification, DemandKind, Detector, classify, detector_for
+from bot.core.detect import Classification, Context, Decision, DemandKind, Detector, classify, detector_for
 
 RECIPROCAL = DemandKind.RECIPROCAL
 REQUEST = DemandKind.REQUEST
@@ -34,7 +34,7 @@ def test_as_dict_is_the_json_shape_of_quidprono_check() -> None:
 def test_a_weak_reading_is_asked_about_when_the_answer_threshold_is_above_it() -> None:
     weak = classify("follow @kai on twitch")
     assert weak.kind is not None and weak.confidence < classify("follow me back").confidence
-    assert weak.as_dict(answer_threshold=0.8, ask_threshold=0.5) | {"evidence": []} == {
+    assert weak.as_dict(Detection(answer_threshold=0.8, ask_threshold=0.5)) | {"evidence": []} == {
         "demand": False, "kind": "request", "evidence": [], "confidence": weak.confidence, "ask": True,
     }
     assert weak.as_dict()["demand"] is True  # the default answers it, as before
@@ -184,3 +184,13 @@ def test_huge_or_hostile_input_is_answered_quickly(text: str) -> None:
 def test_only_the_first_4000_characters_are_read() -> None:
     assert classify("follow me back " + "x" * 5_000).demand
     assert not classify("x" * 5_000 + " follow me back").demand
+
+
+def test_a_message_addressed_to_nobody_is_less_likely_a_demand() -> None:
+    result = classify("subscribe!")
+    thresholds = Detection(answer_threshold=0.7, ask_threshold=0.5)
+    assert result.decision(thresholds, Context(addressed=True, mention_first=True)) is Decision.ANSWER
+    assert result.decision(thresholds, Context(addressed=False)) is Decision.ASK
+    assert result.confidence_in(Context(addressed=False)) < result.confidence < result.confidence_in(
+        Context(addressed=True, mention_first=True))
+    assert classify("hello").decision(Detection(ask_threshold=0.0, answer_threshold=0.0)) is Decision.IGNORE

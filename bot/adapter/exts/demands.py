@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord.ext import commands
 
-from bot.adapter._messages import addresses_bot, channel_and_category, replied_to_author
+from bot.adapter._messages import addresses_bot, channel_and_category, context_of, replied_to_author
 from bot.adapter.events import ModeratorAlert, VerdictGiven
+from bot.adapter.exts._ask import ask
 from bot.config import Settings
-from bot.core.detect import Classification, detector_for
+from bot.core.detect import Classification, Decision, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
 from bot.core.scope import in_scope
@@ -53,15 +54,24 @@ class Demands(commands.Cog):
         if not in_scope(settings.scope, *channel_and_category(message.channel)):
             return
         classification = detector_for(settings.detection).classify(message.content)
-        if classification.demand:
-            answers = _Answers(message, settings.scope.reply_mode)
-            key = (message.guild.id, message.author.id)
-            lock = self._locks.setdefault(key, asyncio.Lock())
-            async with lock:
-                for slot, target in enumerate(self._targets(message, me)[: settings.discord.max_targets]):
-                    await self._answer(message, target, classification, settings, answers.slot(slot))
+        decision = classification.decision(settings.detection, context_of(message))
+        if decision is Decision.ANSWER:
+            await self._answer_all(message, classification, settings)
+        elif decision is Decision.ASK:
+            targets = self._targets(message, me)[: settings.discord.max_targets]
+            log.info("event=demand_ask guild_id=%s channel_id=%s", message.guild.id, message.channel.id)
+            await ask(message, targets, lambda: self._answer_all(message, classification, settings),
+                      settings.detection.ask_timeout_seconds, reply_nonce(message.id, "ask"))
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
             await _Answers(message, settings.scope.reply_mode).slot("help").send(HELP, None)
+
+    async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings) -> None:
+        assert message.guild is not None and self.bot.user is not None
+        answers = _Answers(message, settings.scope.reply_mode)
+        lock = self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
+        async with lock:
+            for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
+                await self._answer(message, target, classification, settings, answers.slot(slot))
 
     @staticmethod
     def _mentions_me(message: discord.Message, me: discord.abc.User) -> bool:

@@ -1,0 +1,102 @@
+"""Unsure about a demand, the bot asks its author first, privately: Yes gives the verdict, No and silence
+record nothing and post nothing more, and nobody else can answer for them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapter.app import QuidProNo
+from standin import Message
+from tests.e2e.conftest import World, inprocess_bot, script_alice_and_bob
+
+# "subscribe!" is a weak reading (0.7, 0.73 with the mention first): between these thresholds, so asked.
+UNSURE = {"answer_threshold": 0.8, "ask_threshold": 0.5, "ask_timeout_seconds": 1.5}
+
+
+@pytest.fixture
+async def asking_bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
+    async with inprocess_bot(world, tmp_path, detection=UNSURE) as client:
+        await script_alice_and_bob(world)
+        yield client
+
+
+async def _unsure_demand(world: World) -> tuple[Message, Message]:
+    demand = await world.standin.send_message(world.general, world.carol,
+                                              f"<@{world.alice.id}> {world.bot_mention} subscribe!")
+    question = await world.standin.wait_for_bot_message(world.standin.dm_channel(world.carol), timeout=5)
+    return demand, question
+
+
+def _button(message: Message, label: str) -> str:
+    buttons = {c["label"]: c["custom_id"] for row in message.components for c in row.get("components", [])}
+    assert set(buttons) == {"Yes", "No"}
+    return str(buttons[label])
+
+
+async def _stored(bot: QuidProNo, world: World) -> object:
+    return await bot.store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
+
+
+async def test_yes_gives_the_verdict(world: World, asking_bot: QuidProNo) -> None:
+    demand, question = await _unsure_demand(world)
+    assert question.content == f"Do you want me to look at whether <@{world.alice.id}> might follow you back?"
+    assert not world.standin.bot_messages(world.general)  # asked privately, nothing in public yet
+
+    handle = await world.standin.click_button(question, _button(question, "Yes"), world.carol)
+    await handle.wait_response(timeout=5)
+    reply = await world.standin.wait_for_bot_message(
+        world.general, lambda m: m.referenced is not None and m.referenced.id == demand.id, timeout=10)
+
+    assert "not yet" in reply.content  # Carol is new: the kind decline
+    stored = await _stored(asking_bot, world)
+    assert stored is not None and stored.message_id == demand.id  # type: ignore[attr-defined]
+
+
+async def test_no_records_nothing_and_says_nothing_more(world: World, asking_bot: QuidProNo) -> None:
+    _demand, question = await _unsure_demand(world)
+
+    handle = await world.standin.click_button(question, _button(question, "No"), world.carol)
+    response = await handle.wait_response(timeout=5)
+
+    assert response.type == 7  # the question is updated in place: its buttons go, nothing new is posted
+    assert world.standin.bot_messages(world.standin.dm_channel(world.carol)) == [question]
+    assert question.components == []
+    assert not world.standin.bot_messages(world.general)
+    assert await _stored(asking_bot, world) is None
+
+
+async def test_no_answer_in_time_records_nothing(world: World, asking_bot: QuidProNo) -> None:
+    _demand, question = await _unsure_demand(world)
+
+    # The positive signal: the bot takes the buttons away when the question expires.
+    await world.standin.wait_for("PATCH", rf"/channels/\d+/messages/{question.id}", timeout=10)
+
+    assert question.components == []
+    assert world.standin.bot_messages(world.standin.dm_channel(world.carol)) == [question]
+    assert not world.standin.bot_messages(world.general)
+    assert await _stored(asking_bot, world) is None
+
+
+async def test_another_member_pressing_is_told_politely_it_is_not_theirs(world: World,
+                                                                         asking_bot: QuidProNo) -> None:
+    _demand, question = await _unsure_demand(world)
+
+    handle = await world.standin.click_button(question, _button(question, "Yes"), world.bob)
+    response = await handle.wait_response(timeout=5)
+
+    assert response.ephemeral and "only they can answer it" in (response.content or "")
+    assert not world.standin.bot_messages(world.general)
+    assert await _stored(asking_bot, world) is None
+    assert {c["label"] for row in question.components for c in row["components"]} == {"Yes", "No"}
+
+
+async def test_a_sure_demand_is_answered_without_asking(world: World, asking_bot: QuidProNo) -> None:
+    demand = await world.standin.send_message(world.general, world.carol,
+                                              f"{world.bot_mention} <@{world.alice.id}> follow me back!")
+    reply = await world.standin.wait_for_bot_message(
+        world.general, lambda m: m.referenced is not None and m.referenced.id == demand.id, timeout=10)
+    assert "not yet" in reply.content
+    assert not world.standin.bot_messages(world.standin.dm_channel(world.carol))
