@@ -25,6 +25,8 @@ from bot.storage.coordination import Coordinator
 log = logging.getLogger(__name__)
 
 # Replies may ping the person they answer, never everyone, roles or bystanders.
+HANDLER_GRACE_SECONDS = 5.0  # on stop, how long handlers already running may take to finish
+
 ALLOWED_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=True)
 
 
@@ -143,6 +145,18 @@ class QuidProNo(commands.AutoShardedBot):
         channel = getattr(where, "channel_id", None) or getattr(getattr(where, "channel", None), "id", None)
         log.exception("event=handler_failed handler=%s guild_id=%s channel_id=%s", event_method, guild, channel)
 
+    async def _finish_handlers(self) -> None:
+        """A demand claimed by a handler still running must get its reply before the HTTP session closes
+        (in a handover the other process has already stood down for it): close the gateway, then wait."""
+        for shard in self.shards.values():
+            await shard.disconnect()
+        current = asyncio.current_task()
+        running = [task for task in asyncio.all_tasks()
+                   if task is not current and not task.done() and task.get_name().startswith("discord.py: on_")]
+        if running:
+            _, late = await asyncio.wait(running, timeout=HANDLER_GRACE_SECONDS)
+            log.info("event=handlers_finished count=%d unfinished=%d", len(running) - len(late), len(late))
+
     async def on_socket_event_type(self, _event_type: str) -> None:
         self._event_seen.set()
 
@@ -157,8 +171,9 @@ class QuidProNo(commands.AutoShardedBot):
                 return
 
     async def close(self) -> None:
-        """Stop receiving first, then write every event already received."""
+        """Stop receiving first, let running handlers finish, then write every event already received."""
         self.heartbeat.cancel()
+        await self._finish_handlers()
         await super().close()
         await self._listening.aclose()
         await self.batcher.close()

@@ -83,7 +83,6 @@ async def test_two_processes_two_shards_each(tmp_path: Path, database: str) -> N
             # IDENTIFYs: one per shard, one bucket's never closer than the spacing, across both processes.
             assert sorted(i.shard_id for i in standin.sharding.identifies) == [0, 1, 2, 3]
             assert standin.sharding.too_close() == []
-            assert sum(node.count("event=identify_paced ") for node in nodes) >= 2
 
             await _kill_one_and_restart(standin, places, nodes)
             for node in nodes:
