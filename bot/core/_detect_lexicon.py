@@ -163,7 +163,7 @@ nggak ngga engga enggak tidak tak gausah ne pas ni nem refuse unfollow unsubscri
 REPORTING = words("""
 say says said saying sayin told tells telling asks asked asking begs begged begging wrote writes writing spam
 spams spammed spamming spammers posting posted typing typed types yelling screaming quote quoting mean means
-meant called heard
+meant called heard tell guess hopes
 """)
 # A verb right after one of these is a noun: "the follow back", "thanks for follow", "a sub".
 DETERMINERS = words("""
@@ -192,6 +192,12 @@ channel channels chanel chanell channle page pages account accounts acc acct pro
 art music company band shop store podcast newsletter socials social handle username gamertag friend friends
 canal chaine kanal akun canale
 """)
+# Whose account "follow my ..." can point to (not "follow my lead", "follow my dreams").
+PEOPLE = words("""
+man mans boy boys bro brother brothers sister sisters sis homie homies girl girls friend friends cousin cousins
+dude guy son daughter mom mum dad wife husband gf bf girlfriend boyfriend nigga niggas dog cat pup puppy
+bestie bestfriend bff partner
+""")
 PLATFORM = words("""
 twitter x insta instagram ig tiktok tt twitch youtube yt facebook fb snapchat snap sc spotify soundcloud github
 bluesky bsky threads tumblr pinterest reddit discord steam psn xbox kick patreon linkedin mastodon deviantart
@@ -210,6 +216,7 @@ and or please now today for too asap if n everyone yall guys lol xd plus right r
 # After "follow me": the physical or figurative sense, not a social follow.
 FOLLOW_ME_NOT = words("""
 to into around home along through down up out outside inside there closely everywhere anywhere wherever like
+with
 """)
 # "subscribe to hear it": a purpose, so the subscribe is an imperative, not "subscribe to X".
 PURPOSE = words("""

@@ -34,6 +34,7 @@ from bot.core._detect_lexicon import (
     ME,
     MY,
     NEGATION,
+    PEOPLE,
     PLATFORM,
     PREDICATES,
     PURPOSE,
@@ -141,8 +142,8 @@ _CUE_KINDS: tuple[tuple[str, str, str], ...] = (
      r"(?:i|we|im)(?: really| badly| desperately| just| do| still| so)? (?:need|want|needs|wants)"
      r"(?: more| some| a few| a lot of| lots of| your| a| \d+[km]?)? (?:subs|subscribers|followers|follows|follow|sub)"
      r"(?: back)?\b(?! machine| sandwich| gun| woofer)"),
-    ("canget", "can could may",
-     r"(?:can|could|may) (?:i|we)(?: please)? (?:get|have|gain)(?: \w+){0,3}?"
+    ("canget", "can could may if",
+     r"(?:if )?(?:(?:can|could|may) (?:i|we)|(?:i|we) (?:can|could))(?: please)? (?:get|have|gain)(?: \w+){0,3}?"
      r" (?:subs|subscribers|followers|follows|sub|follow|subscriber|follower)(?: back)?\b"),
     ("appreciate", "appreciate would d will really greatly",
      rf"appreciate(?: it)? if (?:i|we) (?:got|get|could get|can get|had|gained|reach|reached)\b(?: \w+){{0,3}}"
@@ -277,6 +278,7 @@ def _for_back(cue: _Cue, found: Findings) -> None:
 
 
 _FOLLOW_WORDS = frozenset({"follow", "sub", "subscribe", "add"})
+_OF_THINGS = frozenset({"of", "these", "those", "the", "my", "them"})
 
 
 def _gerund(cue: _Cue, found: Findings) -> None:
@@ -412,6 +414,8 @@ def _to_back(right: list[str]) -> _Found | None:
 
 def _to_you(right: list[str]) -> _Found | None:
     t0, t1 = [*right, "", ""][:2]
+    if t0 == "all" and t1 in _OF_THINGS:
+        return None  # "I follow all of these accounts": a habit, not you
     at = 0 if t0 in YOU else 1 if t0 == "to" and t1 in YOU else None
     if at is None:
         return None
@@ -462,6 +466,8 @@ def _my(verb: str, after: list[str]) -> Obj | None:
         return Obj.OWN
     if verb == "friend":
         return None
+    if verb == "follow" and after[:1] and after[0] in PEOPLE:
+        return Obj.THIRD  # "follow my brother", "follow my mans": somebody's account
     return Obj.OWN if any(_is_account(word) for word in after) else None
 
 
@@ -511,7 +517,7 @@ def _state(left: list[str], fresh: list[str] | None = None) -> State:
     joined = " ".join(left[-10:])
     start, please, conjunction = _fillers(left)
     sentence_start = start == 0 or please or (fresh is not None and _fillers(fresh)[0] == 0)
-    state = _settled(left, joined) or _addressed(sentence_start, joined) or _subject(left)
+    state = _settled(left, joined) or _addressed(sentence_start, joined) or _go(left) or _subject(left)
     if state is not None:
         return state
     if _IF_LIKE.search(joined) or (conjunction and _chained(left[:start])) or _OPENER.search(" ".join(left[-15:])):
@@ -537,6 +543,13 @@ def _addressed(sentence_start: bool, joined: str) -> State | None:
     return State.IMPERATIVE if _MODAL.search(joined) else None
 
 
+def _go(left: list[str]) -> State | None:
+    """'... @kai go follow': "go" right before the verb, with no subject of its own, tells the reader to."""
+    if left[-1:] in (["go"], ["come"]) and (len(left) < 2 or left[-2] not in _SUBJECTS):
+        return State.IMPERATIVE
+    return None
+
+
 def _fillers(left: list[str]) -> tuple[int, bool, bool]:
     """Where the fillers before the cue begin, and whether they hold a please or a conjunction."""
     start, please, conjunction = len(left), False, False
@@ -548,6 +561,7 @@ def _fillers(left: list[str]) -> tuple[int, bool, bool]:
 
 
 _SUBJECT_SKIP = AUX | RESTRICTIVE | {"follow", "sub", "subscribe", "add", "and"}
+_SUBJECTS = SUBJECT_FIRST | SUBJECT_OTHER | SUBJECT_SECOND
 _AGENTS = SUBJECT_OTHER | {"them", "him", "her", "someone", "others", "ppl", "people", "everyone", "kids"}
 _IMPLIED_FIRST = {"will", "gonna", "always", "100", "auto"}
 
@@ -556,14 +570,34 @@ def _subject(left: list[str]) -> State | None:
     """The subject right before the verb, past auxiliaries and adverbs ("I will always ...")."""
     end = _skip_back(left, len(left))
     if end >= 2 and left[end - 1] == "to":  # "I promise to", "I want to": the subject of the first verb
-        if left[end - 2] in _AGENTS:
-            return State.BLOCKED  # "get people to follow me": they would do it, not the reader
+        if left[end - 2] in _AGENTS or _wanted_of_someone(left[:end - 1]):
+            return State.BLOCKED  # "get people to follow me", "I wanted a girl to follow me": not the reader
         end = _skip_back(left, end - 2)
     if end == 0:
         return State.FIRST if _IMPLIED_FIRST & set(left) else None  # "will follow back!"
     if left[end - 1] in SUBJECT_FIRST:
         return _first_person(left, end)
+    if end >= 2 and left[end - 2] in _NOUN_DETERMINERS and _plural_noun(left[end - 1]) and "and" not in left[end:]:
+        return State.BLOCKED  # "y'all's bitches follow me", "my friends follow me": they do, nobody is asked
     return _SUBJECT_STATE.get(left[end - 1])
+
+
+_NOUN_DETERMINERS = frozenset({"the", "these", "those", "my", "your", "his", "her", "their", "our", "yalls", "all",
+                               "some", "many", "most", "ur"})
+
+
+def _plural_noun(word: str) -> bool:
+    return len(word) > 3 and word.endswith("s") and word not in SKIP and word not in YOU and word not in ME
+
+
+_WANT = frozenset({"want", "wants", "wanted", "need", "needs", "needed", "wish", "wished"})
+
+
+def _wanted_of_someone(before_to: list[str]) -> bool:
+    """'wanted a fat bitch to ...': somebody named, who is not the reader, is wanted to do it."""
+    last = before_to[-1:]
+    return bool(last) and last[0] not in _WANT and last[0] not in YOU and last[0] not in ME and \
+        not _WANT.isdisjoint(before_to[-5:-1])
 
 
 def _skip_back(left: list[str], end: int) -> int:

@@ -67,7 +67,14 @@ def strip_markup(text: str) -> str:
         text = _INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", text))
     if _URL_HINT.search(text):
         text = _URL.sub(" @url ", text)
+    if "_" in text:
+        text = _IDENTIFIER.sub(" ", text)
     return text.replace("||", "")  # spoilers hide words, they do not change them
+
+
+# snake_case names (QUICKMESSAGE_FOLLOW_ME, config keys) are code or game commands, nobody's voice;
+# a handle or hashtag keeps its underscores, and spaced-out letters (f_o_l_l_o_w) are a disguise, not a name.
+_IDENTIFIER = re.compile(r"(?<![@#\w])[a-z0-9]{2,}(?:_[a-z0-9]{2,})+\b")
 
 
 # --- Unicode: invisible characters, compatibility forms, lookalikes, accents, emoji ------------------

@@ -194,3 +194,27 @@ def test_a_message_addressed_to_nobody_is_less_likely_a_demand() -> None:
     assert result.confidence_in(Context(addressed=False)) < result.confidence < result.confidence_in(
         Context(addressed=True, mention_first=True))
     assert classify("hello").decision(Detection(ask_threshold=0.0, answer_threshold=0.0)) is Decision.IGNORE
+
+
+@pytest.mark.parametrize("text", [
+    "QUICKMESSAGE_FOLLOW_ME",  # a game's quick message, not anybody's voice
+    "I follow all of these accounts because they post memes",
+    "i guess you follow me for the numbers in hopes I follow back",
+    "I tell her followback. She says followback. Then doesn't followback.",
+    "I've always wanted a famous artist to follow me.",
+    "9 out of 10 of yall's exes follow me.",
+    "now try to follow me with this one",
+])
+def test_talk_about_following_is_not_a_demand(text: str) -> None:
+    assert classify(text).kind is None
+
+
+@pytest.mark.parametrize("text", [
+    "I jus wanted to know if I can get a follow back please",
+    "follow my brother on twitch, he's so good",
+    "shoutout to @kai go follow",
+    "follow @kai_draws",
+    "watch my videos and subscribe",
+])
+def test_asks_in_other_words_are_demands(text: str) -> None:
+    assert classify(text).kind is not None
