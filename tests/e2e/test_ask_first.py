@@ -100,3 +100,21 @@ async def test_a_sure_demand_is_answered_without_asking(world: World, asking_bot
         world.general, lambda m: m.referenced is not None and m.referenced.id == demand.id, timeout=10)
     assert "not yet" in reply.content
     assert not world.standin.bot_messages(world.standin.dm_channel(world.carol))
+
+
+async def test_closed_dms_ask_under_the_message_and_still_only_its_author_answers(world: World,
+                                                                                 asking_bot: QuidProNo) -> None:
+    world.carol.user.accepts_dms = False
+    demand = await world.standin.send_message(world.general, world.carol,
+                                              f"<@{world.alice.id}> {world.bot_mention} subscribe!")
+    question = await world.standin.wait_for_bot_message(
+        world.general, lambda m: m.referenced is not None and m.referenced.id == demand.id, timeout=5)
+    assert "might follow you back?" in question.content
+
+    handle = await world.standin.click_button(question, _button(question, "No"), world.bob)
+    assert "only they can answer it" in ((await handle.wait_response(timeout=5)).content or "")
+    handle = await world.standin.click_button(question, _button(question, "No"), world.carol)
+    await handle.wait_response(timeout=5)
+
+    assert world.standin.bot_messages(world.general) == [question] and question.components == []
+    assert await _stored(asking_bot, world) is None
