@@ -309,15 +309,22 @@ def _solicit(cue: _Cue, found: Findings) -> None:
 
 def _plea(cue: _Cue, found: Findings) -> None:
     """I need subs, subscribers please, if I get 100 followers: the writer asks for followers outright."""
-    if _negated(cue.left) or _reported(cue.left) or _refused(cue.text, cue.end):
-        return
+    if _negated(cue.left) or _reported(cue.left) or _refused(cue.text, cue.end) or _PAID.search(cue.phrase) \
+            or not _PAID_WORDS.isdisjoint(cue.left[-3:]):
+        return  # "gift me a sub please", "could i get a gifted sub": a paid subscription for the writer
     (found.reciprocal if cue.phrase.endswith(" back") else found.requests).append(cue.phrase)
+
+
+# A paid subscription (Twitch's "sub") is bought or gifted, and counted in months or tiers: a noun.
+_PAID_WORDS = frozenset({"gift", "gifted", "gifting", "prime", "tier", "mo", "month", "months", "year", "years",
+                         "yr", "yrs"})
+_PAID = re.compile(r"\b(?:gift|gifted|gifting|prime|tier) ")
 
 
 def _verb(cue: _Cue, found: Findings) -> None:
     """A follow word: its object says what it could be, its clause whether it is addressed to the reader."""
-    if cue.left and cue.left[-1] in DETERMINERS:
-        return  # a noun: "thanks for the follow", "a follow back"
+    if cue.left and (cue.left[-1] in DETERMINERS or (cue.phrase.startswith("sub") and cue.left[-1] in _PAID_WORDS)):
+        return  # a noun: "thanks for the follow", "a follow back", "a 24 month sub", "a gifted sub"
     obj, evidence = _object(cue.phrase, cue.right)
     if obj is not None:
         state = _state(cue.left, cue.fresh)

@@ -218,3 +218,13 @@ def test_talk_about_following_is_not_a_demand(text: str) -> None:
 ])
 def test_asks_in_other_words_are_demands(text: str) -> None:
     assert classify(text).kind is not None
+
+
+@pytest.mark.parametrize("text", [
+    "HOW CAN YOU BE A 24 MO SUB AND STILL BE A SWERF",  # Twitch: a subscription counted in months
+    "Im a broke college student, could i get a gifted sub",
+    "gift me a sub pls",
+    "prime sub pls",
+])
+def test_a_paid_subscription_bought_or_gifted_is_not_a_follow_demand(text: str) -> None:
+    assert classify(text).kind is None
