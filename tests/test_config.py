@@ -86,3 +86,14 @@ def test_templates_allow_only_plain_fields_of_a_sane_length(template: str) -> No
 
     with pytest.raises(ConfigError, match=r"replies\.public\.decline: malformed template"):
         with_overrides(Settings(), {"replies": {"public": {"decline": template}}})
+
+
+def test_a_server_may_move_its_ask_band_but_not_put_asking_above_answering() -> None:
+    from bot.config import ConfigError, with_overrides
+
+    moved = with_overrides(Settings(), {"detection": {"answer_threshold": 0.9, "ask_threshold": 0.6}}).detection
+    assert (moved.answer_threshold, moved.ask_threshold) == (0.9, 0.6)
+    with pytest.raises(ConfigError, match="ask_threshold must not be above"):
+        with_overrides(Settings(), {"detection": {"ask_threshold": 0.95}})
+    with pytest.raises(ConfigError, match="answer_threshold"):
+        with_overrides(Settings(), {"detection": {"answer_threshold": 1.5}})
