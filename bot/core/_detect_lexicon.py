@@ -39,6 +39,11 @@ PHRASES: dict[str, str] = {
     "ima": "ill", "imma": "ill", "let us": "lets", "right back": "back", "one another": "each other",
     "return the favor": "follow back", "return the favour": "follow back", "reciprocate": "follow back",
     "requite": "follow back", "thank you": "thanks",
+    # thanking ahead of time asks; "fb" after a please is a follow back (alone it is as often Facebook)
+    "thanks in advance for the": "please", "thanks in advance for a": "please", "thanks in advance for": "please",
+    "ty in advance for the": "please", "ty in advance for": "please", "thx in advance for the": "please",
+    "thx in advance for": "please", "pls fb": "please follow back", "plz fb": "please follow back",
+    "please fb": "please follow back", "fb pls": "follow back please", "fb plz": "follow back please",
     "thx": "thanks", "ty": "thanks", "tysm": "thanks", "thnx": "thanks", "thanx": "thanks", "tq": "thanks",
     "makasih": "thanks", "terima kasih": "thanks", "gracias": "thanks", "obrigado": "thanks",
     "obrigada": "thanks", "merci": "thanks", "danke": "thanks",
@@ -191,6 +196,16 @@ ACCOUNT = words("""
 channel channels chanel chanell channle page pages account accounts acc acct profile blog stream streams streamer
 art music company band shop store podcast newsletter socials social handle username gamertag friend friends
 canal chaine kanal akun canale
+""")
+# After "follow back", a noun makes it a topic ("follow back policies"), not an ask.
+TOPIC_NOUNS = words("""
+policy policies culture rule rules etiquette thing things train trains game games scheme schemes system systems
+stuff group groups ratio norm norms request requests chain chains strategy strategies tactic tactics
+""")
+# "go follow ..." names an account unless what follows is one of these (or a determiner: "the rules").
+NOT_ACCOUNTS = words("""
+rules law laws instructions directions advice lead dreams dream heart steps guide path signs orders suit
+through up along
 """)
 # Whose account "follow my ..." can point to (not "follow my lead", "follow my dreams").
 PEOPLE = words("""

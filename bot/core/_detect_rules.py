@@ -34,6 +34,7 @@ from bot.core._detect_lexicon import (
     ME,
     MY,
     NEGATION,
+    NOT_ACCOUNTS,
     PEOPLE,
     PLATFORM,
     PREDICATES,
@@ -47,6 +48,7 @@ from bot.core._detect_lexicon import (
     SUBJECT_OTHER,
     SUBJECT_SECOND,
     TO,
+    TOPIC_NOUNS,
     YOU,
     words,
 )
@@ -176,6 +178,7 @@ _THANKED = re.compile(
     r"\bthanks(?: \w+){0,4}? (?:follow|follows|following|sub|subs|subbing|subscribing|subscription|add|adding)\b"
     r"|\b(?:you|ya|yall)(?: just| already| also)? (?:followed|subbed|subscribed|added)\b"
 )
+_UNCONDITIONAL = re.compile(r"\b(?:anyway|anyways|regardless|either way|no matter what)\b")
 # The writer plugs something of theirs (or says please): an offer in the same message proposes a trade.
 _PROMOTES = re.compile(
     r"\b(?:check|watch|visit|listen to|look at|go to|view|see|join)(?: out)? (?:my|our)\b"
@@ -201,8 +204,8 @@ class Findings:
         # "I'll follow back" alone answers somebody; with an ask, a plug or a please it proposes an exchange.
         if self.offers_back and (asked or (_PROMOTES.search(text) and not _THANKED.search(text))):
             exchange += self.offers_back
-        if self.offers_you and (asked or _PROMOTES.search(text)):
-            exchange += self.offers_you
+        if self.offers_you and (asked or _PROMOTES.search(text)) and not _UNCONDITIONAL.search(text):
+            exchange += self.offers_you  # not "I'll follow you anyway, love your art": a gift, not a trade
         if exchange:
             return RECIPROCAL, tuple(dict.fromkeys(exchange + self.requests))
         if self.requests:
@@ -278,6 +281,11 @@ def _for_back(cue: _Cue, found: Findings) -> None:
 
 
 _FOLLOW_WORDS = frozenset({"follow", "sub", "subscribe", "add"})
+
+
+def _names_somebody(right: list[str]) -> bool:
+    return bool(right) and right[0] not in DETERMINERS and right[0] not in MY and right[0] not in NOT_ACCOUNTS \
+        and right[0] not in PREDICATES and right[0] != "~"
 _OF_THINGS = frozenset({"of", "these", "those", "the", "my", "them"})
 
 
@@ -326,6 +334,8 @@ def _verb(cue: _Cue, found: Findings) -> None:
     if cue.left and (cue.left[-1] in DETERMINERS or (cue.phrase.startswith("sub") and cue.left[-1] in _PAID_WORDS)):
         return  # a noun: "thanks for the follow", "a follow back", "a 24 month sub", "a gifted sub"
     obj, evidence = _object(cue.phrase, cue.right)
+    if obj is None and cue.phrase == "follow" and cue.left[-1:] == ["go"] and _names_somebody(cue.right):
+        obj, evidence = Obj.THIRD, 1  # "go follow Kai, she's so talented"
     if obj is not None:
         state = _state(cue.left, cue.fresh)
         _ACCEPT[obj](cue, state, " ".join([cue.phrase, *cue.right[:evidence]]), found)
@@ -414,8 +424,8 @@ def _to_back(right: list[str]) -> _Found | None:
     if not (t0 == "back" or (t0 in ME and t1 == "back")):
         return None
     after = right.index("back") + 1
-    if right[after:after + 1] and right[after] in PREDICATES:
-        return None, 0  # "follow back culture is toxic": a topic, not an ask
+    if right[after:after + 1] and (right[after] in PREDICATES or right[after] in TOPIC_NOUNS):
+        return None, 0  # "follow back culture is toxic", "follow-back policies": a topic, not an ask
     return Obj.BACK, after
 
 
@@ -569,6 +579,7 @@ def _fillers(left: list[str]) -> tuple[int, bool, bool]:
 
 _SUBJECT_SKIP = AUX | RESTRICTIVE | {"follow", "sub", "subscribe", "add", "and"}
 _SUBJECTS = SUBJECT_FIRST | SUBJECT_OTHER | SUBJECT_SECOND
+_INDEFINITE = frozenset({"someone", "somebody", "anyone", "anybody", "some1", "any1"})
 _AGENTS = SUBJECT_OTHER | {"them", "him", "her", "someone", "others", "ppl", "people", "everyone", "kids"}
 _IMPLIED_FIRST = {"will", "gonna", "always", "100", "auto"}
 
@@ -584,6 +595,8 @@ def _subject(left: list[str]) -> State | None:
         return State.FIRST if _IMPLIED_FIRST & set(left) else None  # "will follow back!"
     if left[end - 1] in SUBJECT_FIRST:
         return _first_person(left, end)
+    if end == len(left) and left[end - 1] in _INDEFINITE:
+        return State.IMPERATIVE  # "somebody sub to my channel": a plain verb right after is asked of anyone
     if end >= 2 and left[end - 2] in _NOUN_DETERMINERS and _plural_noun(left[end - 1]) and "and" not in left[end:]:
         return State.BLOCKED  # "y'all's bitches follow me", "my friends follow me": they do, nobody is asked
     return _SUBJECT_STATE.get(left[end - 1])

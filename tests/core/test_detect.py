@@ -228,3 +228,29 @@ def test_asks_in_other_words_are_demands(text: str) -> None:
 ])
 def test_a_paid_subscription_bought_or_gifted_is_not_a_follow_demand(text: str) -> None:
     assert classify(text).kind is None
+
+
+# The kinds of error issue 11 reported from unseen platforms (its examples, reworded there).
+@pytest.mark.parametrize("text", [
+    "@Mia I'll follow you anyway, love your art",  # an offer, not a trade
+    "follow-back policies just fill your feed with noise",
+    "when did f4f become a social rule?",
+    "why did a spam account just follow me",
+    "this sub needs more memes",
+    "stop subbing me",
+    "go follow your dreams",
+    "I wish someone would follow me",
+])
+def test_the_reported_kinds_of_false_alarm_are_not_demands(text: str) -> None:
+    assert classify(text).kind is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("go follow Kai, she's so talented!!", REQUEST),
+    ("ty in advance for the follow back", RECIPROCAL),
+    ("following everyone who follows, pls fb", RECIPROCAL),
+    ("somebody sub to my channel", REQUEST),
+    ("follow + RT to enter", REQUEST),
+])
+def test_the_reported_kinds_of_miss_are_demands(text: str, kind: DemandKind) -> None:
+    assert classify(text).kind is kind
