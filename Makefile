@@ -30,6 +30,7 @@ test: lint typecheck pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check bot standin tests bench migrations
+	$(BIN)/lint-imports  # the one-way layers: contracts in pyproject.toml
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -45,4 +46,4 @@ eval: $(RUNTIME_STAMP)
 	-$(BIN)/quidprono eval tests/data/demands-dev.tsv tests/data/demands-corpus.tsv
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench._db import fresh_sqlite
-from bot.config import Settings
 from bot.core.model import Interaction, InteractionKind
 from bot.core.policy import decide
+from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 
 EVENTS = 1_000_000

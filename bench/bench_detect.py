@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from bot.config import Detection
 from bot.core._normalize import normalize
 from bot.core.detect import Classification, Detector
+from bot.core.settings import Detection
 from bot.evaluation import Score, read_rows
 
 DEV_SET = Path(__file__).parents[1] / "tests" / "data" / "demands-dev.tsv"

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench._db import fresh_sqlite
-from bot.config import Settings
 from bot.core.model import Interaction, InteractionKind
+from bot.core.settings import Settings
 from bot.storage import EventBatcher, Store, make_engine
 from bot.storage.db import SQLITE_PRAGMAS
 

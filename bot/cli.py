@@ -15,9 +15,10 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cluster import plan_from_env, refuse_sqlite
-from bot.config import ConfigError, Detection, Environment, Settings, load_settings
+from bot.config import ConfigError, Environment, load_settings
 from bot.core.detect import Detector, detector_for
 from bot.core.model import PairSummary, Verdict
+from bot.core.settings import Detection, Settings
 from bot.core.texts import Names, render_private, render_public
 from bot.health import check_heartbeat
 from bot.storage import Store, StoredDemand, make_engine

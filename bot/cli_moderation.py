@@ -12,9 +12,10 @@ import discord
 
 from bot.adapter.backfill import Backfiller, prepare, readable_text_channels
 from bot.charts import stats_png
-from bot.config import ConfigError, Environment, Settings, with_overrides
+from bot.config import ConfigError, Environment, with_overrides
 from bot.core import stats as stats_core
 from bot.core.backfill import Progress, seconds_left
+from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.moderation import ModerationStore
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from bot import logs
 from bot.adapter.app import QuidProNo
-from bot.config import Settings, with_overrides
+from bot.config import with_overrides
+from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
 from standin import StandIn

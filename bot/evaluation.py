@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Detection
 from bot.core.detect import Classification, detector_for
+from bot.core.settings import Detection
 
 PRECISION_TARGET = 0.97
 F1_TARGET = 0.95

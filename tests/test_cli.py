@@ -10,9 +10,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Policy
 from bot.core.model import InteractionKind, Preferences
 from bot.core.policy import decide
+from bot.core.settings import Policy
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
 from tests.factories import GUILD, interaction

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Environment, Settings, load_settings
+from bot.config import Environment, load_settings
+from bot.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

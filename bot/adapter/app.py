@@ -16,8 +16,9 @@ from discord.ext import commands, tasks
 
 from bot.adapter import exts
 from bot.adapter.cluster import pace_identify, sync_commands_once
-from bot.config import ConfigError, Settings, with_overrides
+from bot.config import ConfigError, with_overrides
 from bot.core.ingest import ConversationTracker
+from bot.core.settings import Settings
 from bot.health import write_heartbeat
 from bot.storage import EventBatcher, Store
 from bot.storage.coordination import Coordinator

@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.adapter._messages import addresses_bot, channel_and_category, facts_from
-from bot.config import Settings
 from bot.core.backfill import ChannelProgress, Progress, Stretches, replay, snowflake_time
 from bot.core.detect import detector_for
 from bot.core.ingest import MessageFacts
-from bot.core.model import Interaction, InteractionKind
+from bot.core.model import AuditAction, Interaction, InteractionKind
 from bot.core.scope import in_scope
+from bot.core.settings import Settings
 from bot.storage import Store
 from bot.storage.moderation import Cursor, ModerationStore
 
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 PAGE = 100  # Discord's largest history page
 MAX_ATTEMPTS = 6  # per page, on top of discord.py's own retries of 429s
-STARTED = "backfill_started"  # the audit action that also remembers a job's window for resuming
 
 ProgressCallback = Callable[[Progress, float], Awaitable[None]]
 
@@ -221,13 +220,13 @@ async def prepare(store: Store, moderation: ModerationStore, guild_id: int, *, c
     """Resume an interrupted backfill (its window and cursors), or set up a new one: a cursor per channel.
     Either way the audit log records who started it; the start entry also remembers the window."""
     unfinished = [cursor for cursor in await moderation.cursors(guild_id) if not cursor.done]
-    detail = await moderation.latest_audit_detail(guild_id, STARTED)
+    detail = await moderation.latest_audit_detail(guild_id, AuditAction.BACKFILL_STARTED)
     if unfinished and detail is not None:
-        await store.record_audit(guild_id, actor_id, "backfill_resumed", detail, now)
+        await store.record_audit(guild_id, actor_id, AuditAction.BACKFILL_RESUMED, detail, now)
         return Window.from_detail(detail), True
     window = Window(now - timedelta(days=days), now)
     await moderation.start_cursors(guild_id, channel_ids, now)
-    await store.record_audit(guild_id, actor_id, STARTED, window.as_detail(days), now)
+    await store.record_audit(guild_id, actor_id, AuditAction.BACKFILL_STARTED, window.as_detail(days), now)
     return window, False
 
 

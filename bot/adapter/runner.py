@@ -14,7 +14,8 @@ import yarl
 from bot import logs
 from bot.adapter.app import QuidProNo
 from bot.cluster import ClusterPlan
-from bot.config import Environment, Settings
+from bot.config import Environment
+from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.db import redact
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from bot.config import Detection
 from bot.core._detect_lexicon import CUE_WORDS, PHRASES, PREFILTER_STEMS
 from bot.core._detect_rules import analyse
 from bot.core._normalize import finish, normalize, phrase_pattern, prepare, skeleton
+from bot.core.settings import Detection
 
 
 class DemandKind(StrEnum):

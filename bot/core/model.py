@@ -44,6 +44,25 @@ class Bar(StrEnum):
     STINGY = "stingy"
 
 
+class RequestStatus(StrEnum):
+    """Where a connection request stands: waiting for the target, then answered or expired."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class AuditAction(StrEnum):
+    """What a moderator (or the terminal) did, as the audit log records it."""
+
+    POLICY_SET = "policy_set"
+    POLICY_RESET = "policy_reset"
+    BACKFILL_STARTED = "backfill_started"  # its entry also remembers the job's window, for resuming
+    BACKFILL_RESUMED = "backfill_resumed"
+    TERMS_CLEARED = "terms_cleared"  # a moderator cleared someone's terms
+
+
 class ExplainVia(StrEnum):
     EPHEMERAL = "ephemeral"
     DM = "dm"

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config import Policy
 from bot.core.model import (
     Bar,
     Number,
@@ -22,6 +21,7 @@ from bot.core.model import (
     RequestsFrom,
     Verdict,
 )
+from bot.core.settings import Policy
 
 Evidence = dict[str, Number | str | None]
 

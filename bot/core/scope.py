@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import Scope
+from bot.core.settings import Scope
 
 
 def in_scope(scope: Scope, channel_id: int, category_id: int | None) -> bool:

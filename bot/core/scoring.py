@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Policy
 from bot.core.model import DirectionSummary, InteractionKind, PairSummary, TimedInteraction
+from bot.core.settings import Policy
 
 SECONDS_PER_DAY = 86_400.0
 

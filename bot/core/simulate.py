@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Policy
 from bot.core.model import Outcome, PairSummary, PastDemand, Preferences
 from bot.core.policy import decide
+from bot.core.settings import Policy
 
 _NOUNS: dict[Outcome, tuple[str, str]] = {
     Outcome.CONNECT: ("connection", "connections"),

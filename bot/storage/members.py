@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom
+from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom, RequestStatus
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.models import (
@@ -25,7 +25,6 @@ from bot.storage.models import (
     Post,
 )
 
-PENDING, ACCEPTED, DECLINED, EXPIRED = "pending", "accepted", "declined", "expired"
 # Every table that holds rows about a member, with the columns that name them. The audit log is not
 # here: a moderator's changes stay accountable, so /forget-me replaces their id there with FORGOTTEN.
 MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
@@ -62,7 +61,7 @@ class PendingRequest:
     guild_id: int
     requester_id: int
     target_id: int
-    status: str
+    status: RequestStatus
     expires_at: datetime
 
 
@@ -166,7 +165,8 @@ class MemberStore:
     async def open_request(self, guild_id: int, requester_id: int, target_id: int, *, demand_id: int | None,
                            now: datetime, expires_at: datetime) -> int:
         request = ConnectionRequest(guild_id=guild_id, requester_id=requester_id, target_id=target_id,
-                                    demand_id=demand_id, status=PENDING, created_at=now, expires_at=expires_at)
+                                    demand_id=demand_id, status=RequestStatus.PENDING, created_at=now,
+                                    expires_at=expires_at)
         async with self._sessions.begin() as session:
             session.add(request)
             await session.flush()
@@ -178,7 +178,8 @@ class MemberStore:
         r = ConnectionRequest
         query = select(func.count()).where(
             r.guild_id == guild_id, r.requester_id == requester_id, r.target_id == target_id,
-            or_(and_(r.status == PENDING, r.expires_at > now), and_(r.status == DECLINED, r.decided_at >= since)))
+            or_(and_(r.status == RequestStatus.PENDING, r.expires_at > now),
+                and_(r.status == RequestStatus.DECLINED, r.decided_at >= since)))
         async with self._sessions() as session:
             return bool((await session.execute(query)).scalar_one())
 
@@ -187,22 +188,22 @@ class MemberStore:
             row = await session.get(ConnectionRequest, request_id)
         if row is None:
             return None
-        return PendingRequest(row.id, row.guild_id, row.requester_id, row.target_id, row.status,
+        return PendingRequest(row.id, row.guild_id, row.requester_id, row.target_id, RequestStatus(row.status),
                               aware(row.expires_at))
 
-    async def settle_request(self, request_id: int, status: str, now: datetime) -> bool:
+    async def settle_request(self, request_id: int, status: RequestStatus, now: datetime) -> bool:
         """Answer a pending, unexpired request exactly once; False when it was not pending any more."""
         async with self._sessions.begin() as session:
             result = await session.execute(update(ConnectionRequest).where(
-                ConnectionRequest.id == request_id, ConnectionRequest.status == PENDING,
+                ConnectionRequest.id == request_id, ConnectionRequest.status == RequestStatus.PENDING,
                 ConnectionRequest.expires_at > now).values(status=status, decided_at=now))
         return rowcount(result) == 1
 
     async def expire_requests(self, now: datetime) -> int:
         async with self._sessions.begin() as session:
             result = await session.execute(update(ConnectionRequest).where(
-                ConnectionRequest.status == PENDING, ConnectionRequest.expires_at <= now)
-                .values(status=EXPIRED, decided_at=now))
+                ConnectionRequest.status == RequestStatus.PENDING, ConnectionRequest.expires_at <= now)
+                .values(status=RequestStatus.EXPIRED, decided_at=now))
         return rowcount(result)
 
     # --- suggestions ----------------------------------------------------------------------------

@@ -10,13 +10,15 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Policy
 from bot.core.model import (
+    AuditAction,
     Outcome,
     PairSummary,
     PastDemand,
     Preferences,
+    RequestStatus,
 )
+from bot.core.settings import Policy
 from bot.core.simulate import Replay
 from bot.core.stats import DemandRow
 from bot.storage._util import aware
@@ -71,7 +73,8 @@ class ModerationStore:
 
     async def accepted_connections(self, guild_id: int, since: datetime) -> int:
         r = ConnectionRequest
-        query = select(func.count()).where(r.guild_id == guild_id, r.status == "accepted", r.decided_at >= since)
+        query = select(func.count()).where(
+            r.guild_id == guild_id, r.status == RequestStatus.ACCEPTED, r.decided_at >= since)
         async with self.engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
 
@@ -136,7 +139,7 @@ class ModerationStore:
         async with self.engine.connect() as connection:
             return sorted(int(guild) for guild in (await connection.execute(query)).scalars())
 
-    async def latest_audit_detail(self, guild_id: int, action: str) -> dict[str, Any] | None:
+    async def latest_audit_detail(self, guild_id: int, action: AuditAction) -> dict[str, Any] | None:
         query = (select(AuditEntry.detail).where(AuditEntry.guild_id == guild_id, AuditEntry.action == action)
                  .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(1))
         async with self.engine.connect() as connection:

@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Policy
 from bot.core.model import (
+    AuditAction,
     Interaction,
     InteractionKind,
     Outcome,
@@ -35,6 +35,7 @@ from bot.core.model import (
     Verdict,
 )
 from bot.core.scoring import RequesterStanding, summarize
+from bot.core.settings import Policy
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.members import MemberStore, preferences_of
@@ -217,7 +218,7 @@ class Store:
         async with self._sessions.begin() as session:
             await session.execute(statement)
 
-    async def record_audit(self, guild_id: int, actor_id: int, action: str, detail: dict[str, Any],
+    async def record_audit(self, guild_id: int, actor_id: int, action: AuditAction, detail: dict[str, Any],
                            now: datetime) -> None:
         async with self._sessions.begin() as session:
             session.add(AuditEntry(guild_id=guild_id, actor_id=actor_id, action=action, detail=detail,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Detection, Settings, load_settings
+from bot.config import load_settings
 from bot.core.detect import Classification, Context, Decision, DemandKind, Detector, classify, detector_for
+from bot.core.settings import Detection, Settings
 
 RECIPROCAL = DemandKind.RECIPROCAL
 REQUEST = DemandKind.REQUEST

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import Detection
 from bot.core._normalize import normalize
 from bot.core.detect import DemandKind, Detector, classify
+from bot.core.settings import Detection
 
 DEV_SET = Path(__file__).parents[1] / "data" / "demands-dev.tsv"
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import Policy, Settings
 from bot.core.model import Bar, DirectionSummary, InteractionKind, Outcome, PairSummary, Preferences, RequestsFrom
 from bot.core.policy import KINDNESS, decide, own_bar
+from bot.core.settings import Policy, Settings
 from bot.core.texts import Names, render_private, render_public
 from tests.factories import GUILD, NOW
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import Policy
 from bot.core.model import (
     DirectionSummary,
     InteractionKind,
@@ -19,6 +18,7 @@ from bot.core.model import (
     Verdict,
 )
 from bot.core.policy import decide
+from bot.core.settings import Policy
 from tests.factories import GUILD, NOW
 
 POLICY = Policy()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.config import Scope
 from bot.core.scope import in_scope
+from bot.core.settings import Scope
 
 
 def test_everywhere_by_default() -> None:

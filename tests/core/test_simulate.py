@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from bot.config import Policy, Settings, with_overrides
+from bot.config import with_overrides
 from bot.core.model import Interaction, InteractionKind, Outcome, Verdict
+from bot.core.settings import Policy, Settings
 from bot.core.simulate import Simulation, describe, simulate
 from bot.storage import Store
 from bot.storage.moderation import ModerationStore

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.config import Settings
 from bot.core.model import Outcome, Reason, Verdict
+from bot.core.settings import Settings
 from bot.core.texts import REASON_FIELDS, Names, render_private, render_public, template_fields
 
 TEMPLATES = Settings().replies.templates()

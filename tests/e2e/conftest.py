@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bot.adapter.app import QuidProNo
-from bot.config import Settings
+from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
 from standin import Channel, Guild, Member, Message, StandIn

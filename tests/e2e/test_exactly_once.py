@@ -12,7 +12,7 @@ import discord
 from sqlalchemy import func, select
 
 from bot.adapter.app import QuidProNo
-from bot.config import Settings
+from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.models import Demand

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.model import InteractionKind, Preferences, RequestsFrom
+from bot.core.model import InteractionKind, Preferences, RequestsFrom, RequestStatus
 from bot.storage import Store
-from bot.storage.members import ACCEPTED, DECLINED, EXPIRED
 from tests.factories import GUILD, NOW, interaction
 
 ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4
@@ -17,12 +16,12 @@ async def test_a_request_is_answered_once_and_not_after_it_expires(store: Store)
     live = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=NOW + timedelta(days=1))
     stale = await members.open_request(GUILD, CAROL, ALICE, demand_id=None, now=NOW, expires_at=NOW)
 
-    assert await members.settle_request(live, ACCEPTED, NOW)
-    assert not await members.settle_request(live, DECLINED, NOW)  # the first answer stands
-    assert not await members.settle_request(stale, ACCEPTED, NOW + timedelta(seconds=1))
+    assert await members.settle_request(live, RequestStatus.ACCEPTED, NOW)
+    assert not await members.settle_request(live, RequestStatus.DECLINED, NOW)  # the first answer stands
+    assert not await members.settle_request(stale, RequestStatus.ACCEPTED, NOW + timedelta(seconds=1))
     assert await members.expire_requests(NOW + timedelta(seconds=1)) == 1
     request = await members.request(stale)
-    assert request is not None and request.status == EXPIRED
+    assert request is not None and request.status == RequestStatus.EXPIRED
 
 
 async def test_mutual_partners_are_two_way_and_take_requests(store: Store) -> None:
@@ -70,6 +69,6 @@ async def test_asked_recently_covers_waiting_and_refused_requests(store: Store) 
     waiting = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=later)
     assert await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
     assert not await members.asked_recently(GUILD, CAROL, ALICE, NOW, NOW - timedelta(days=7))
-    await members.settle_request(waiting, DECLINED, NOW)
+    await members.settle_request(waiting, RequestStatus.DECLINED, NOW)
     assert await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
     assert not await members.asked_recently(GUILD, BOB, ALICE, later, NOW + timedelta(hours=1))

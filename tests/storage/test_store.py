@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import Policy
 from bot.core.model import InteractionKind, Outcome, PostRef, Preferences, Reason, RequestsFrom, Verdict
 from bot.core.scoring import decay
+from bot.core.settings import Policy
 from bot.storage import Store
 from tests.factories import GUILD, NOW, interaction
 

@@ -11,7 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.adapter.events import VerdictGiven
-from bot.storage.members import ACCEPTED, DECLINED
+from bot.core.model import RequestStatus
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -105,7 +105,8 @@ class ConsentButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
         if interaction.user.id != request.target_id:
             await interaction.response.send_message(ONLY_TARGET, ephemeral=True)
             return
-        if not await store.settle_request(request.id, ACCEPTED if self.accept else DECLINED, bot.now()):
+        answer = RequestStatus.ACCEPTED if self.accept else RequestStatus.DECLINED
+        if not await store.settle_request(request.id, answer, bot.now()):
             await interaction.response.send_message(ALREADY, ephemeral=True)
             return
         names = {"requester": request.requester_id, "target": request.target_id}

@@ -16,11 +16,11 @@ from discord.ext import commands
 from bot.adapter._messages import addresses_bot, channel_and_category, context_of, replied_to_author
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
-from bot.config import Settings
 from bot.core.detect import Classification, Decision, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
 from bot.core.scope import in_scope
+from bot.core.settings import Settings
 from bot.core.terms import shown_terms
 from bot.core.texts import Names, render_private, render_public
 from bot.storage import StoredDemand

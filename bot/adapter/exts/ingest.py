@@ -9,11 +9,11 @@ import discord
 from discord.ext import commands
 
 from bot.adapter._messages import addresses_bot, channel_and_category, facts_from
-from bot.config import Settings
 from bot.core.detect import detector_for
 from bot.core.ingest import records_of
 from bot.core.model import Interaction, InteractionKind
 from bot.core.scope import in_scope
+from bot.core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo

@@ -19,10 +19,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.backfill import STARTED, Backfiller, BackfillResult, Window, prepare, readable_text_channels
+from bot.adapter.backfill import Backfiller, BackfillResult, Window, prepare, readable_text_channels
 from bot.adapter.events import ModeratorAlert
-from bot.adapter.exts._moderation_keys import (
-    KeyError_,
+from bot.charts import stats_png
+from bot.config import ConfigError, with_overrides
+from bot.core import backfill as progress_text
+from bot.core import stats as stats_core
+from bot.core.backfill import Progress
+from bot.core.model import AuditAction
+from bot.core.setting_keys import (
+    SettingKeyError,
     check_key,
     current_value,
     overridden_keys,
@@ -32,11 +38,7 @@ from bot.adapter.exts._moderation_keys import (
     with_key,
     without_key,
 )
-from bot.charts import stats_png
-from bot.config import ConfigError, Settings, with_overrides
-from bot.core import backfill as progress_text
-from bot.core import stats as stats_core
-from bot.core.backfill import Progress
+from bot.core.settings import Settings
 from bot.core.simulate import Simulation, describe, simulate
 from bot.storage.moderation import ModerationStore
 
@@ -112,12 +114,12 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
         overrides = await self.bot.store.guild_overrides(guild_id)
         try:
             key, typed, settings = self._changed(interaction, overrides, key, value)
-        except KeyError_ as error:
+        except SettingKeyError as error:
             await interaction.response.send_message(f"{error} Nothing was changed.", ephemeral=True)
             return
         before = current_value(await self.bot.settings_for(guild_id), key)
         after = current_value(settings, key)
-        await self._save(interaction, with_key(overrides, key, typed), "policy_set",
+        await self._save(interaction, with_key(overrides, key, typed), AuditAction.POLICY_SET,
                          {"key": key, "old": shown(before), "new": shown(after)},
                          f"set `{key}` to `{shown(after)}` (was `{shown(before)}`)")
         await interaction.response.send_message(
@@ -142,7 +144,7 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
                                                     ephemeral=True)
             return
         remaining = without_key(overrides, keys[0]) if key is not None else {}
-        await self._save(interaction, remaining, "policy_reset", {"keys": keys},
+        await self._save(interaction, remaining, AuditAction.POLICY_RESET, {"keys": keys},
                          f"reset {', '.join(f'`{k}`' for k in keys)} to config.yaml")
         await interaction.response.send_message(
             f"Done: {', '.join(f'`{k}`' for k in keys)} back to config.yaml. The change is in the audit log.",
@@ -160,9 +162,9 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
         try:
             key, _typed, changed = self._changed(interaction, overrides, key, value)
             if not key.startswith("policy."):
-                raise KeyError_(f"`{key}` does not change how demands are decided; dry runs replay `policy.*`"
+                raise SettingKeyError(f"`{key}` does not change how demands are decided; dry runs replay `policy.*`"
                                 " settings.")
-        except KeyError_ as error:
+        except SettingKeyError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -187,7 +189,7 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
         key = check_key(base, key)
         typed = parse_value(base, key, value)
         if key == "listen.member_mentions" and typed is True and not base.listen.member_mentions:
-            raise KeyError_("`listen.member_mentions` needs a privileged intent that this bot's config.yaml does"
+            raise SettingKeyError("`listen.member_mentions` needs a privileged intent that this bot's config.yaml does"
                             " not enable; a server can turn it off, not on.")
         if key == "audit.channel_id" and typed is not None:
             typed = self._own_channel(interaction, typed, value)
@@ -195,7 +197,7 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
             return key, typed, with_overrides(base, with_key(overrides, key, typed))
         except ConfigError as error:
             problem = str(error).splitlines()[0].removeprefix("server setting: ")
-            raise KeyError_(f"That value doesn't fit: {problem}.") from None
+            raise SettingKeyError(f"That value doesn't fit: {problem}.") from None
 
     @staticmethod
     def _own_channel(interaction: discord.Interaction[Any], typed: Any, raw: str) -> int:
@@ -204,10 +206,10 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
         guild = interaction.guild
         # Never across guilds: audit entries may only go to a channel of this very server.
         if not isinstance(channel_id, int) or guild is None or guild.get_channel(channel_id) is None:
-            raise KeyError_(f"`{raw.strip()}` is not a channel of this server: give a channel id or #mention.")
+            raise SettingKeyError(f"`{raw.strip()}` is not a channel of this server: give a channel id or #mention.")
         return channel_id
 
-    async def _save(self, interaction: discord.Interaction[Any], overrides: dict[str, Any], action: str,
+    async def _save(self, interaction: discord.Interaction[Any], overrides: dict[str, Any], action: AuditAction,
                     detail: dict[str, Any], summary: str) -> None:
         guild_id, now = cast(int, interaction.guild_id), self.bot.now()
         await self.bot.store.set_guild_overrides(guild_id, overrides, now)
@@ -294,7 +296,7 @@ class Moderation(commands.GroupCog, group_name="quidpro", group_description="Mod
             guild = self.bot.get_guild(guild_id)
             if guild is None or guild_id in self.backfills:
                 continue
-            detail = await self.moderation.latest_audit_detail(guild_id, STARTED)
+            detail = await self.moderation.latest_audit_detail(guild_id, AuditAction.BACKFILL_STARTED)
             if detail is None:
                 continue
             log.info("event=backfill_resuming guild_id=%s", guild_id)

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.adapter.events import ModeratorAlert
 from bot.adapter.exts.moderation import is_manager
+from bot.core.model import AuditAction
 from bot.core.terms import MAX_TERMS, TermsError, check_terms, shown_terms
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 EXAMPLE = "I follow people who comment on my art; I never follow back just for a follow."
-CLEARED = "terms_cleared"  # the audit action when a moderator clears someone's terms
 
 
 async def _say(interaction: discord.Interaction[Any], text: str) -> None:
@@ -62,7 +62,8 @@ class Terms(commands.GroupCog, group_name="terms", group_description="Your own w
             await _say(interaction, f"{member.mention} has no terms to clear.")
             return
         # The audit names who cleared whose terms, never the words themselves.
-        await self.bot.store.record_audit(guild_id, interaction.user.id, CLEARED, {"member_id": str(member.id)}, now)
+        await self.bot.store.record_audit(guild_id, interaction.user.id, AuditAction.TERMS_CLEARED,
+                                          {"member_id": str(member.id)}, now)
         log.info("event=terms_cleared guild_id=%s moderator_id=%s", guild_id, interaction.user.id)
         self.bot.dispatch("moderator_alert", ModeratorAlert(
             guild_id, f"Terms cleared: <@{interaction.user.id}> cleared <@{member.id}>'s stated terms."))

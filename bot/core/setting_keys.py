@@ -8,14 +8,14 @@ from typing import Any
 
 import yaml
 
-from bot.config import Settings
+from bot.core.settings import Settings
 
 # What a server may change for itself. The rest (ingest, discord, logging, health) is the whole bot's:
 # one batcher, one gateway connection, one log, one heartbeat serve every server.
 GUILD_SECTIONS = ("policy", "detection", "replies", "listen", "scope", "audit", "connections", "privacy", "backfill")
 
 
-class KeyError_(ValueError):
+class SettingKeyError(ValueError):
     """A key or value a moderator typed that cannot be used, phrased for them."""
 
 
@@ -50,9 +50,9 @@ def check_key(settings: Settings, key: str) -> str:
     if key not in setting_keys(settings):
         section = key.split(".", 1)[0]
         if section in settings.model_dump() and section not in GUILD_SECTIONS:
-            raise KeyError_(f"`{section}` settings apply to the whole bot and are set in its config.yaml,"
+            raise SettingKeyError(f"`{section}` settings apply to the whole bot and are set in its config.yaml,"
                             " not per server.")
-        raise KeyError_(f"There is no setting `{key}`. Start typing the key to see the ones there are.")
+        raise SettingKeyError(f"There is no setting `{key}`. Start typing the key to see the ones there are.")
     return key
 
 
@@ -65,7 +65,7 @@ def parse_value(settings: Settings, key: str, raw: str) -> Any:
     try:
         return yaml.safe_load(raw)
     except yaml.YAMLError:
-        raise KeyError_(f"I couldn't read `{raw}` as a value for `{key}`: write a number, true/false,"
+        raise SettingKeyError(f"I couldn't read `{raw}` as a value for `{key}`: write a number, true/false,"
                         " a list like [123, 456], or null.") from None
 
 
