@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.events import ModeratorAlert
-from bot.adapter.exts.moderation import is_manager
+from bot.adapter.permissions import is_manager
 from bot.core.model import AuditAction
 from bot.core.terms import MAX_TERMS, TermsError, check_terms, shown_terms
 
