@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import discord
-
-from bot.adapter.backfill import Backfiller, prepare, readable_text_channels
 from bot.charts import stats_png
 from bot.config import ConfigError, Environment, with_overrides
 from bot.core import stats as stats_core
@@ -18,6 +14,9 @@ from bot.core.backfill import Progress, seconds_left
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.moderation import ModerationStore
+
+if TYPE_CHECKING:
+    from bot.adapter.backfill import Window
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BAR_WIDTH = 30
@@ -53,14 +52,10 @@ def progress_bar(progress: Progress, elapsed: float) -> str:
 
 
 async def run_backfill(env: Environment, base: Settings, guild_id: int, days: int | None, err: TextIO) -> int:
-    """REST only (no gateway): log in, read the guild's channels, backfill them with a progress bar."""
-    from bot.adapter.runner import point_discord_at
+    """The guild's history read over REST with a progress bar; Discord is the adapter's business."""
+    from bot.adapter.terminal import GuildUnreachable, TokenRejected, backfill_from_terminal
 
-    assert env.token is not None
-    logging.getLogger("discord").setLevel(logging.WARNING)
-    point_discord_at(env)
     store = Store(make_engine(env.database_url))
-    client = discord.Client(intents=discord.Intents.none())
     try:
         settings = with_overrides(base, await store.guild_overrides(guild_id))
         days = days or settings.backfill.default_days
@@ -68,34 +63,26 @@ async def run_backfill(env: Environment, base: Settings, guild_id: int, days: in
             err.write(f"quidprono backfill: --days must be between 1 and {settings.backfill.max_days}"
                       " (backfill.max_days)\n")
             return EXIT_USAGE
-        await client.login(env.token.get_secret_value())
-        assert client.user is not None
-        try:
-            guild = await client.fetch_guild(guild_id)
-            channels = readable_text_channels(await guild.fetch_channels(), await guild.fetch_member(client.user.id))
-        except (discord.NotFound, discord.Forbidden):
-            err.write(f"quidprono backfill: the bot is not a member of guild {guild_id} (or may not see it)\n")
-            return EXIT_USAGE
-        moderation = ModerationStore(store)
-        window, resumed = await prepare(store, moderation, guild_id, channel_ids=[c.id for c in channels],
-                                        days=days, actor_id=TERMINAL_ACTOR, now=datetime.now(UTC))
-        if resumed:
-            err.write(f"Resuming the interrupted backfill since {window.since:%Y-%m-%d}.\n")
 
         async def show(progress: Progress, elapsed: float) -> None:
             err.write(progress_bar(progress, elapsed))
             err.flush()
 
-        engine = Backfiller(store, moderation, client.user, settings, lambda: datetime.now(UTC))
-        result = await engine.run(guild_id, channels, window, on_progress=show)
+        def resuming(window: Window) -> None:
+            err.write(f"Resuming the interrupted backfill since {window.since:%Y-%m-%d}.\n")
+
+        result = await backfill_from_terminal(env, store, settings, guild_id, days, actor_id=TERMINAL_ACTOR,
+                                              on_resume=resuming, on_progress=show)
         err.write(f"\nDone: {result.messages_read:,} messages read, {result.events_written:,} interactions recorded.\n")
         return EXIT_OK
     except ConfigError as error:
         err.write(f"quidprono backfill: this server's stored settings are invalid: {error}\n")
         return EXIT_FAILED
-    except discord.LoginFailure:
+    except TokenRejected:
         err.write("quidprono backfill: Discord rejected DISCORD_TOKEN\n")
         return EXIT_USAGE
+    except GuildUnreachable:
+        err.write(f"quidprono backfill: the bot is not a member of guild {guild_id} (or may not see it)\n")
+        return EXIT_USAGE
     finally:
-        await client.close()
         await store.close()

@@ -1,0 +1,57 @@
+"""The Discord side of `quidprono backfill`: REST only (no gateway), so the terminal never touches discord.py.
+
+The CLI hands in where Discord is and what to report; this logs in, finds the guild's readable channels and
+runs the same backfill engine as `/quidpro backfill`. Discord's refusals come back as the two errors below.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import discord
+
+from bot.adapter.backfill import Backfiller, BackfillResult, ProgressCallback, Window, prepare, readable_text_channels
+from bot.adapter.runner import point_discord_at
+from bot.config import Environment
+from bot.core.settings import Settings
+from bot.storage import Store
+from bot.storage.moderation import ModerationStore
+
+
+class TokenRejected(Exception):
+    """Discord refused DISCORD_TOKEN."""
+
+
+class GuildUnreachable(Exception):
+    """The bot is not a member of the guild, or may not see it."""
+
+
+async def backfill_from_terminal(env: Environment, store: Store, settings: Settings, guild_id: int, days: int, *,
+                                 actor_id: int, on_resume: Callable[[Window], None],
+                                 on_progress: ProgressCallback) -> BackfillResult:
+    assert env.token is not None
+    logging.getLogger("discord").setLevel(logging.WARNING)
+    point_discord_at(env)
+    client = discord.Client(intents=discord.Intents.none())
+    try:
+        try:
+            await client.login(env.token.get_secret_value())
+        except discord.LoginFailure:
+            raise TokenRejected from None
+        assert client.user is not None
+        try:
+            guild = await client.fetch_guild(guild_id)
+            channels = readable_text_channels(await guild.fetch_channels(), await guild.fetch_member(client.user.id))
+        except (discord.NotFound, discord.Forbidden):
+            raise GuildUnreachable from None
+        moderation = ModerationStore(store)
+        window, resumed = await prepare(store, moderation, guild_id, channel_ids=[c.id for c in channels],
+                                        days=days, actor_id=actor_id, now=datetime.now(UTC))
+        if resumed:
+            on_resume(window)
+        engine = Backfiller(store, moderation, client.user, settings, lambda: datetime.now(UTC))
+        return await engine.run(guild_id, channels, window, on_progress=on_progress)
+    finally:
+        await client.close()
