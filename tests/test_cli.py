@@ -23,6 +23,7 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
     result = quidprono("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "DISCORD_TOKEN is not set" in result.stderr and "Reset Token" in result.stderr
+    assert "`make demo`" in result.stderr  # the way to try it without a token
     assert "Traceback" not in result.stderr
 
 

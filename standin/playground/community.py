@@ -20,7 +20,7 @@ MEMBERS = [
     ("maya", "Maya"), ("sam", "Sam"), ("priya", "Priya"), ("leo", "Leo"), ("jonah", "Jonah"), ("ava", "Ava"),
     ("kenji", "Kenji"), ("zoe", "Zoe"), ("omar", "Omar"), ("lina", "Lina"), ("theo", "Theo"),
 ]
-MODERATOR = ("rosa", "Rosa (mod)")
+MODERATOR = ("rosa", "Rosa")
 NEWCOMER = ("nico", "Nico")
 
 CHANNELS = {

@@ -177,9 +177,26 @@ class PlaygroundApp:
         for attachment in data["attachments"]:
             attachment["url"] = attachment["url"].removeprefix(base)
             attachment["proxy_url"] = attachment["url"]
+        if message.interaction is not None:
+            data["interaction_metadata"]["label"] = self._interaction_label(message.interaction.id)
         data["loading"] = bool(message.flags & MessageFlags.LOADING)
         data["ephemeral"] = message.ephemeral
         return data
+
+    def _interaction_label(self, interaction_id: int) -> str:
+        """What Discord shows above an interaction's answer: "used /quidpro stats", "clicked Why?"."""
+        handle = self.playground.community.standin.rest.interactions.get(interaction_id)
+        if handle is None:
+            return "used an app"
+        data = handle.payload.get("data") or {}
+        if handle.source_message is not None:
+            component = handle.source_message.find_component(str(data.get("custom_id"))) or {}
+            return f"clicked {component.get('label') or 'a button'}"
+        path, options = [str(data.get("name"))], data.get("options") or []
+        while options and options[0].get("type") in (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP):
+            path.append(options[0]["name"])
+            options = options[0].get("options") or []
+        return "used /" + " ".join(path)
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
         attachment_id = int(request.match_info["attachment_id"])

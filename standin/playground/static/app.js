@@ -148,8 +148,7 @@ function renderMessage(message) {
   if (message.referenced_message) node.append(renderReference(message.referenced_message));
   if (message.interaction_metadata) {
     const user = member(message.interaction_metadata.user.id);
-    const name = message.interaction_metadata.name;
-    const used = el("div", "used", `${user ? user.name : "someone"} ${name ? "used /" + name : "clicked a button"}`);
+    const used = el("div", "used", `${user ? user.name : "someone"} ${message.interaction_metadata.label}`);
     node.append(used);
   }
   const avatar = el("div", "avatar", author.name.slice(0, 1).toUpperCase());
@@ -358,8 +357,8 @@ function onInput() {
   const box = $("#box");
   const before = box.value.slice(0, box.selectionStart);
   const at = before.match(/@([^\s@]*)$/);
-  if (!state.command && box.value.startsWith("/") && !box.value.includes(" ")) {
-    const typed = box.value.slice(1).toLowerCase();
+  if (!state.command && box.value.startsWith("/")) {
+    const typed = box.value.slice(1).toLowerCase().replace(/\s+/g, " ");
     const items = state.world.commands.filter((c) => c.command.startsWith(typed) || c.command.includes(typed))
       .map((c) => ({ label: "/" + c.command, sub: c.description, command: c }));
     openPopup("commands", items);
