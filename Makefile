@@ -23,8 +23,10 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/quidprono run
 
 # The real bot against a local Discord stand-in with a seeded community; prints the page's URL. No token needed.
-demo: $(RUNTIME_STAMP)
-	$(BIN)/quidprono demo
+# Installing talks on stderr, so that stdout carries exactly one line: the page's URL.
+demo:
+	@$(MAKE) --no-print-directory $(RUNTIME_STAMP) >&2
+	@$(BIN)/quidprono demo
 
 test: lint typecheck pytest
 
