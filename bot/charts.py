@@ -11,9 +11,8 @@ matplotlib.use("Agg")  # no display, ever: the bot and the CLI only write files 
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from bot.core.stats import GROUP_COLOURS as COLOURS
 from bot.core.stats import Stats
-
-COLOURS = {"connected": "#2e9e5b", "asked the target": "#3b7dd8", "declined": "#d9822b", "other": "#9aa0a6"}
 
 
 def stats_png(stats: Stats, title: str = "Follow-back demands") -> bytes:

@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--days", type=int, help="how many days back (default: backfill.default_days)")
     backfill.set_defaults(handler=_backfill)
 
+    web = commands.add_parser("web", help="the moderators' web dashboard (log in with Discord)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    web.set_defaults(handler=_web)
+
     health = commands.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
     health.set_defaults(handler=_health)
 
@@ -176,6 +181,16 @@ def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO, threshol
     for line in lines:
         result = detector.classify(line.rstrip("\r\n")).as_dict(thresholds)
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+def _web(args: argparse.Namespace, env: Environment) -> int:
+    from bot.web.server import run_web
+
+    settings = _settings(env)
+    from bot.storage.migrate import upgrade
+
+    upgrade(env.database_url)
+    return run_web(env, settings, args.host, args.port)
 
 
 def _health(_args: argparse.Namespace, env: Environment) -> int:

@@ -39,6 +39,7 @@ from .interactions import (
     validate_commands,
 )
 from .models import Attachment, Channel, Emoji, Guild, InteractionMetadata, Message, Reaction, User
+from .oauth2 import OAuth2
 from .recording import Injection, RecordedRequest, RequestLog, UploadedFile
 from .state import State
 
@@ -46,6 +47,8 @@ log = logging.getLogger("standin.rest")
 
 JSON = dict[str, Any]
 API_PREFIX = "/api/v10"
+# Routes an OAuth2 user's Bearer token may call (the dashboard's login), besides the bot's own token.
+BEARER_ROUTES = frozenset({"/users/@me", "/users/@me/guilds"})
 _CUSTOM_EMOJI = re.compile(r"^(?:a:)?([\w~]{1,32}):(\d+)$")
 _SEND_FLAGS = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_COMPONENTS_V2
 
@@ -118,6 +121,7 @@ class RestApi:
         self.http_base = ""  # set by the server: http://127.0.0.1:PORT
         self._message_waiters: asyncio.Condition = asyncio.Condition()
         self.routes = self._routes()
+        self.oauth2 = OAuth2(state)
 
     # ---- plumbing ------------------------------------------------------------------------------------
 
@@ -154,6 +158,9 @@ class RestApi:
                 log.warning("unknown route: %s %s", request.method, path)
                 self.unknown.append(record)
                 status, body = 404, p.error(0, f"404: Not Found ({request.method} {path})")
+            elif route.template in BEARER_ROUTES and (grant := self.oauth2.bearer_grant(request.headers.get(
+                    "Authorization"))) is not None:
+                status, body = self.oauth2.me(grant) if route.template == "/users/@me" else self.oauth2.my_guilds(grant)
             elif route.auth and request.headers.get("Authorization") != f"Bot {self.state.token}":
                 status, body = 401, p.error(0, "401: Unauthorized")
             else:

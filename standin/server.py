@@ -34,6 +34,7 @@ from .interactions import (
     new_token,
 )
 from .models import Channel, Emoji, Guild, Member, Message, Overwrite, Role, User
+from .oauth2 import OAuth2
 from .recording import Injection, RecordedRequest, RequestLog, RequestPredicate
 from .rest import API_PREFIX, RestApi
 from .sharding import Sharding, shard_for
@@ -89,6 +90,11 @@ class StandIn:
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway-resume", self.gateway.handle)
         app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._attachment)
+        # OAuth2 (a dashboard's login): the browser's authorize page and the form-encoded token exchange.
+        app.router.add_get("/oauth2/authorize", self.oauth2.authorize_page)
+        app.router.add_post("/oauth2/authorize", self.oauth2.authorize)
+        app.router.add_post("/api/oauth2/token", self.oauth2.token)
+        app.router.add_post(API_PREFIX + "/oauth2/token", self.oauth2.token)
         app.router.add_route("*", API_PREFIX + "{tail:/.*}", self.rest.handle)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -153,6 +159,11 @@ class StandIn:
         finally:
             discord.http.Route.BASE = old_base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    @property
+    def oauth2(self) -> OAuth2:
+        """Discord's OAuth2 endpoints: ``client_id``, ``client_secret``, ``signed_in``, ``redirect_uris``."""
+        return self.rest.oauth2
 
     @property
     def token(self) -> str:

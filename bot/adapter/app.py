@@ -69,11 +69,17 @@ class QuidProNo(commands.AutoShardedBot):
         self._max_concurrency = 1
         self._listening = contextlib.AsyncExitStack()
         self._reloads: set[asyncio.Task[Settings]] = set()
+        self._settings_versions: dict[int, datetime | None] = {}
 
     async def settings_for(self, guild_id: int) -> Settings:
-        """config.yaml with the guild's own overrides on top; cached, and dropped by `forget_settings`."""
+        """config.yaml with the guild's own overrides on top; cached until they change (here, on the dashboard
+        or in another process: the stored version says so) or `forget_settings` drops them."""
+        version = await self.store.settings_version(guild_id)
+        if self._settings_versions.get(guild_id) != version:
+            self._guild_settings.pop(guild_id, None)
         settings = self._guild_settings.get(guild_id)
         if settings is None:
+            self._settings_versions[guild_id] = version
             try:
                 settings = with_overrides(self.settings, await self.store.guild_overrides(guild_id))
             except ConfigError as error:  # config.yaml changed under stored overrides: defaults, loudly

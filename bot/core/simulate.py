@@ -41,6 +41,7 @@ class Replay:
     earlier_demands: Sequence[PastDemand]  # the requester's demands before this one
     at: datetime
     target_is_bot: bool
+    requester_id: int = 0  # whom a changed answer would affect
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Simulation:
     replayed: int
     transitions: Counter[tuple[Outcome, Outcome]]  # (under the current policy, under the new one) -> count
     drifted: int  # answered differently today under the current policy than when stored
+    affected: frozenset[int] = frozenset()  # requesters at least one of whose answers would change
 
     @property
     def changed(self) -> int:
@@ -62,6 +64,7 @@ def outcome_under(replay: Replay, policy: Policy, *, changed: bool) -> Outcome:
 
 def simulate(replays: Iterable[Replay], current: Policy, changed: Policy) -> Simulation:
     transitions: Counter[tuple[Outcome, Outcome]] = Counter()
+    affected: set[int] = set()
     drifted = replayed = 0
     for replay in replays:
         before = outcome_under(replay, current, changed=False)
@@ -69,7 +72,9 @@ def simulate(replays: Iterable[Replay], current: Policy, changed: Policy) -> Sim
         transitions[before, after] += 1
         drifted += before != replay.stored
         replayed += 1
-    return Simulation(replayed, transitions, drifted)
+        if before != after:
+            affected.add(replay.requester_id)
+    return Simulation(replayed, transitions, drifted, frozenset(affected))
 
 
 def describe(simulation: Simulation, key: str, value: str, days: int) -> str:
@@ -77,19 +82,24 @@ def describe(simulation: Simulation, key: str, value: str, days: int) -> str:
     head = f"Dry run of **{key} = {value}** over the {simulation.replayed} demands of the last {days} days"
     if simulation.replayed == 0:
         return head + ": there are no stored demands to replay, so nothing would change."
-    changes = sorted(((count, before, after) for (before, after), count in simulation.transitions.items()
-                      if before != after), key=lambda item: (-item[0], item[1].value, item[2].value))
     lines = [head + ":"]
-    if not changes:
-        lines.append("- nothing would change.")
-    for count, before, after in changes:
-        after_noun = _noun(after, count) if count != 1 else f"{_article(_noun(after, 1))} {_noun(after, 1)}"
-        lines.append(f"- {count} {_noun(before, count)} would become {after_noun}")
+    lines += [f"- {line}" for line in transition_lines(simulation)] or ["- nothing would change."]
     lines.append(f"{simulation.replayed - simulation.changed} answers would stay the same. Nothing has been applied.")
     if simulation.drifted:
         lines.append(f"({simulation.drifted} demands would already be answered differently under the current"
                      " policy than when they were made: the history has grown since, e.g. by a backfill.)")
     return "\n".join(lines)
+
+
+def transition_lines(simulation: Simulation) -> list[str]:
+    """"12 declines would become connections", one per kind of change, the largest first."""
+    changes = sorted(((count, before, after) for (before, after), count in simulation.transitions.items()
+                      if before != after), key=lambda item: (-item[0], item[1].value, item[2].value))
+    lines = []
+    for count, before, after in changes:
+        after_noun = _noun(after, count) if count != 1 else f"{_article(_noun(after, 1))} {_noun(after, 1)}"
+        lines.append(f"{count} {_noun(before, count)} would become {after_noun}")
+    return lines
 
 
 def _article(noun: str) -> str:

@@ -17,6 +17,8 @@ GROUPS: dict[str, tuple[Outcome, ...]] = {
     "other": (Outcome.ALREADY_FOLLOWING, Outcome.OPTED_OUT, Outcome.COOLDOWN, Outcome.SELF, Outcome.BOT,
               Outcome.QUOTA, Outcome.CAPPED),
 }
+# Each group's colour, the same in the PNG chart and on the dashboard.
+GROUP_COLOURS = {"connected": "#2e9e5b", "asked the target": "#3b7dd8", "declined": "#d9822b", "other": "#9aa0a6"}
 _GROUP_OF = {outcome: group for group, outcomes in GROUPS.items() for outcome in outcomes}
 
 
@@ -47,24 +49,37 @@ class Stats:
 
 def compute(rows: Iterable[DemandRow], accepted: int, *, today: date, days: int, top: int = 5) -> Stats:
     """Statistics of the `days` days ending with `today` (UTC dates); rows outside are ignored."""
+    first = today - timedelta(days=days - 1)
+    per_day: Counter[tuple[date, Outcome]] = Counter()
+    requesters: Counter[int] = Counter()
+    for row in rows:
+        day = row.created_at.date()
+        if first <= day <= today:
+            per_day[day, row.outcome] += 1
+            requesters[row.requester_id] += 1
+    busiest = sorted(requesters.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return from_counts(((day, outcome, n) for (day, outcome), n in per_day.items()), busiest, accepted,
+                       today=today, days=days)
+
+
+def from_counts(day_counts: Iterable[tuple[date, Outcome, int]], top_requesters: Iterable[tuple[int, int]],
+                accepted: int, *, today: date, days: int) -> Stats:
+    """The same statistics from counts the database already grouped by day and outcome (the dashboard's path)."""
     window = tuple(today - timedelta(days=offset) for offset in range(days - 1, -1, -1))
     index = {day: position for position, day in enumerate(window)}
     per_day = {group: [0] * days for group in GROUPS}
     outcomes: Counter[Outcome] = Counter()
-    requesters: Counter[int] = Counter()
-    for row in rows:
-        position = index.get(row.created_at.date())
+    for day, outcome, count in day_counts:
+        position = index.get(day)
         if position is None:
             continue
-        per_day[_GROUP_OF[row.outcome]][position] += 1
-        outcomes[row.outcome] += 1
-        requesters[row.requester_id] += 1
-    busiest = sorted(requesters.items(), key=lambda item: (-item[1], item[0]))[:top]
+        per_day[_GROUP_OF.get(outcome, "other")][position] += count
+        outcomes[outcome] += count
     return Stats(
         days=window,
         per_day={group: tuple(counts) for group, counts in per_day.items()},
         outcomes={outcome: outcomes[outcome] for outcome in Outcome if outcomes[outcome]},
-        top_requesters=tuple(busiest),
+        top_requesters=tuple(top_requesters),
         connections_on_the_spot=outcomes[Outcome.CONNECT],
         connections_accepted=accepted,
     )

@@ -107,7 +107,8 @@ class ModerationStore:
         for demand in await self.demands_since(guild_id, since, limit):
             inputs = await self.replay_inputs(guild_id, demand, (current, changed))
             replays.append(Replay(demand.outcome, inputs.summaries[0], inputs.summaries[1], inputs.preferences,
-                                  inputs.earlier_demands, demand.created_at, demand.target_id == bot_id))
+                                  inputs.earlier_demands, demand.created_at, demand.target_id == bot_id,
+                                  demand.requester_id))
         return replays
 
     # --- backfill cursors -------------------------------------------------------------------------

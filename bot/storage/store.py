@@ -211,6 +211,14 @@ class Store:
             row = await session.get(GuildSettings, guild_id)
         return dict(row.overrides) if row is not None else {}
 
+    async def settings_version(self, guild_id: int) -> datetime | None:
+        """When the guild's overrides last changed (None: never): a bot caching settings compares this, so a
+        change made elsewhere (the web dashboard, another process) is in force at its next decision."""
+        query = select(GuildSettings.updated_at).where(GuildSettings.guild_id == guild_id)
+        async with self.engine.connect() as connection:
+            value = (await connection.execute(query)).scalar_one_or_none()
+        return aware(value) if value is not None else None
+
     async def set_guild_overrides(self, guild_id: int, overrides: dict[str, Any], now: datetime) -> None:
         statement = self._insert(GuildSettings).values(guild_id=guild_id, overrides=overrides, updated_at=now)
         statement = statement.on_conflict_do_update(

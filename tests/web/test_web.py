@@ -1,0 +1,122 @@
+"""The dashboard over HTTP: login through the stand-in's OAuth2, who may see and change what, CSRF, audit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from tests.web.conftest import Site, log_in
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page carries a CSRF token"
+    return found[1]
+
+
+async def test_a_moderator_logs_in_and_sees_their_server(site: Site, http: aiohttp.ClientSession) -> None:
+    await log_in(site, http, site.moderator)
+    async with http.get(site.url + "/") as response:
+        page = await response.text()
+    assert site.world.guild.name in page and f"/guilds/{site.world.guild.id}" in page
+    assert site.standin.oauth2.token_requests == [("authorization_code", "ok")]
+    async with http.get(site.guild_url()) as response:
+        assert response.status == 200
+        assert "Demands per day" in await response.text()
+
+
+async def test_the_session_cookie_is_httponly_and_samesite(site: Site, http: aiohttp.ClientSession) -> None:
+    async with http.get(site.url + "/login", allow_redirects=False) as response:
+        cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=" in cookie
+
+
+async def test_a_login_whose_state_does_not_match_is_refused(site: Site, http: aiohttp.ClientSession) -> None:
+    async with http.get(site.url + "/login", allow_redirects=False):
+        pass
+    code_from_elsewhere = "forged"
+    async with http.get(f"{site.url}/callback?code={code_from_elsewhere}&state=not-the-one") as response:
+        assert response.status == 400
+        assert "not started here" in await response.text()
+    assert site.standin.oauth2.token_requests == [], "no code is exchanged without the right state"
+
+
+async def test_a_non_moderator_gets_403_on_every_server_route(site: Site, http: aiohttp.ClientSession) -> None:
+    await log_in(site, http, site.member)
+    async with http.get(site.url + "/") as response:
+        assert f"/guilds/{site.world.guild.id}" not in await response.text()
+    for page in ("", "/audit", "/policy", "/graph"):
+        async with http.get(site.guild_url(page)) as response:
+            assert response.status == 403, page
+    async with http.get(site.url + "/") as response:
+        token = csrf_of(await response.text())
+    for action in ("/policy/preview", "/policy/apply"):
+        form = {"csrf_token": token, "k:policy.window_days": "1"}
+        async with http.post(site.guild_url(action), data=form) as response:
+            assert response.status == 403, action
+    assert await site.store.guild_overrides(site.world.guild.id) == {}
+
+
+async def test_another_servers_pages_are_403_even_for_a_moderator_here(site: Site,
+                                                                        http: aiohttp.ClientSession) -> None:
+    other = site.standin.add_guild("Elsewhere")
+    site.standin.add_member(other, site.moderator.user)  # a member there, without Manage Server
+    await log_in(site, http, site.moderator)
+    async with http.get(f"{site.url}/guilds/{other.id}/audit") as response:
+        assert response.status == 403
+
+
+async def test_a_form_post_without_the_csrf_token_is_refused(site: Site, http: aiohttp.ClientSession) -> None:
+    await log_in(site, http, site.moderator)
+    for form in ({"k:policy.window_days": "1"}, {"k:policy.window_days": "1", "csrf_token": "forged"}):
+        async with http.post(site.guild_url("/policy/apply"), data=form) as response:
+            assert response.status == 403
+            assert "did not come from the dashboard" in await response.text()
+    assert await site.store.guild_overrides(site.world.guild.id) == {}
+
+
+async def test_apply_validates_like_the_file_and_audits_the_change_as_made_on_the_web(
+    site: Site, http: aiohttp.ClientSession,
+) -> None:
+    await log_in(site, http, site.moderator)
+    async with http.get(site.guild_url("/policy")) as response:
+        token = csrf_of(await response.text())
+    async with http.post(site.guild_url("/policy/preview"),
+                         data={"csrf_token": token, "k:policy.window_days": "0"}) as response:
+        assert response.status == 400
+        assert "greater than or equal to 1" in await response.text()
+    form = {"csrf_token": token, "k:policy.window_days": "14"}
+    async with http.post(site.guild_url("/policy/apply"), data=form) as response:
+        assert response.status == 200
+        assert "Applied: policy.window_days 90 → 14" in await response.text()
+    guild_id = site.world.guild.id
+    assert await site.store.guild_overrides(guild_id) == {"policy": {"window_days": 14}}
+    (entry,) = await site.store.audit_entries(guild_id)
+    assert entry.actor_id == site.moderator.id and entry.detail["via"] == "web"
+    assert entry.detail["changes"] == [{"key": "policy.window_days", "old": "90", "new": "14"}]
+    async with http.get(site.guild_url("/audit?outcome=change")) as response:
+        page = await response.text()
+    assert "policy_set" in page and "policy.window_days" in page and ">web<" in page
+
+
+async def test_secrets_never_reach_the_log(site: Site, http: aiohttp.ClientSession,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    await log_in(site, http, site.moderator)
+    async with http.get(site.guild_url("/policy")):
+        pass
+    config = site.dashboard.config
+    logged = caplog.text
+    for secret in (config.client_secret.get_secret_value(), config.session_key.get_secret_value()):
+        assert secret not in logged
+    assert "code=" not in logged, "the OAuth2 code in /callback's query is not logged"
