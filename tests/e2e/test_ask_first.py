@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapter.app import QuidProNo
 from standin import Message
-from tests.e2e.conftest import World, inprocess_bot, script_alice_and_bob
+from tests.e2e.conftest import World, inprocess_bot
 
 # "subscribe!" is a weak reading (0.7, 0.73 with the mention first): between these thresholds, so asked.
 UNSURE = {"answer_threshold": 0.8, "ask_threshold": 0.5, "ask_timeout_seconds": 1.5}
@@ -19,8 +19,7 @@ UNSURE = {"answer_threshold": 0.8, "ask_threshold": 0.5, "ask_timeout_seconds": 
 @pytest.fixture
 async def asking_bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
     async with inprocess_bot(world, tmp_path, detection=UNSURE) as client:
-        await script_alice_and_bob(world)
-        yield client
+        yield client  # Carol is new: with no history, a verdict on her demand is the kind decline
 
 
 async def _unsure_demand(world: World) -> tuple[Message, Message]:

@@ -55,6 +55,8 @@ class AskView(discord.ui.View):
                 await self.message.edit(view=None)
             except discord.HTTPException as error:
                 log.info("event=ask_expire_failed status=%s", error.status)
+            except RuntimeError:  # the bot is shutting down (its HTTP session is closed): nothing to tidy
+                log.info("event=ask_expire_skipped reason=closing")
 
 
 async def ask(message: discord.Message, targets: list[discord.abc.User], on_yes: Callable[[], Awaitable[None]],
