@@ -22,6 +22,7 @@ from sqlalchemy import text
 from bench._db import fresh_sqlite
 from bot.core.model import Interaction, InteractionKind
 from bot.core.policy import decide
+from bot.core.scoring import span_for, summarize
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 
@@ -61,8 +62,8 @@ async def measure(url: str) -> None:
     outcomes: Counter[str] = Counter()
     for requester, target in pairs:
         started = time.perf_counter()
-        inputs = await store.decision_inputs(1, requester, target, policy, NOW)
-        verdict = decide(inputs.summary, policy, inputs.target_preferences, inputs.recent_demands, NOW)
+        facts = await store.pair_history(1, requester, target, span_for(policy, NOW))
+        verdict = decide(summarize(facts, policy), policy, facts.target_preferences, facts.recent_demands, NOW)
         timings.append((time.perf_counter() - started) * 1000)
         outcomes[verdict.outcome.value] += 1
     baseline = []

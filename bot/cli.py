@@ -18,6 +18,7 @@ from bot.cluster import plan_from_env, refuse_sqlite
 from bot.config import ConfigError, Environment, load_settings
 from bot.core.detect import Detector, detector_for
 from bot.core.model import PairSummary, Verdict
+from bot.core.scoring import span_for, summarize
 from bot.core.settings import Detection, Settings
 from bot.core.texts import Names, render_private, render_public
 from bot.health import check_heartbeat
@@ -260,10 +261,10 @@ async def _explain_data(env: Environment, settings: Settings, guild: int, reques
     store = Store(make_engine(env.database_url))
     try:
         demand = await store.latest_demand(guild, requester, target)
-        summary = await store.pair_summary(guild, requester, target, settings.policy, datetime.now(UTC))
+        history = await store.pair_history(guild, requester, target, span_for(settings.policy, datetime.now(UTC)))
     finally:
         await store.close()
-    return demand, summary
+    return demand, summarize(history, settings.policy)
 
 
 def _explain_text(report: Mapping[str, object], verdict: Verdict | None, settings: Settings, requester: int,

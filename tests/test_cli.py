@@ -15,7 +15,7 @@ from bot.core.policy import decide
 from bot.core.settings import Policy
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
-from tests.factories import GUILD, interaction
+from tests.factories import GUILD, interaction, pair_summary
 from tests.test_config import quidprono
 
 
@@ -51,7 +51,7 @@ def test_explain_prints_the_latest_verdict_and_the_pair_history(tmp_path: Path) 
         # `explain` reads the history at the real time: date the events from the real clock.
         await store.write_events([interaction(3, 1, InteractionKind.REACTION, days_ago=1, now=now),
                                   interaction(1, 3, InteractionKind.REPLY, days_ago=2, now=now)])
-        summary = await store.pair_summary(GUILD, 3, 1, Policy(), now)
+        summary = await pair_summary(store, GUILD, 3, 1, policy=Policy(), now=now)
         await store.record_demand(GUILD, 3, 1, kind="reciprocal",
                                   verdict=decide(summary, Policy(), Preferences(), [], now), now=now)
         await store.close()

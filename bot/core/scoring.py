@@ -1,13 +1,20 @@
-"""Turning a pair's raw interactions into counts and time-decayed scores."""
+"""Turning a pair's stored history (facts, read by storage) into counts and time-decayed scores."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.core.model import DirectionSummary, InteractionKind, PairSummary, TimedInteraction
+from bot.core.model import (
+    DirectionSummary,
+    InteractionKind,
+    PairSummary,
+    PastDemand,
+    Preferences,
+    TimedInteraction,
+)
 from bot.core.settings import Policy
 
 SECONDS_PER_DAY = 86_400.0
@@ -28,21 +35,43 @@ class RequesterStanding:
     target_new_connections: int = 0
 
 
-def summarize(
-    guild_id: int,
-    requester_id: int,
-    target_id: int,
-    *,
-    interactions: Iterable[TimedInteraction],
-    standing: RequesterStanding,
-    policy: Policy,
-    now: datetime,
-) -> PairSummary:
+@dataclass(frozen=True, slots=True)
+class HistorySpan:
+    """How far back a decision made at `until` reads: interactions since `since`, demands since `demands_since`."""
+
+    since: datetime
+    demands_since: datetime
+    until: datetime
+
+
+def span_for(policy: Policy, now: datetime) -> HistorySpan:
+    # The cooldown and the daily cap both look back at the requester's recent demands.
+    return HistorySpan(now - timedelta(days=policy.window_days),
+                       now - max(timedelta(minutes=policy.cooldown_minutes), timedelta(days=1)), now)
+
+
+@dataclass(frozen=True, slots=True)
+class PairHistory:
+    """What storage holds about a pair over one span: facts, for the core to judge."""
+
+    guild_id: int
+    requester_id: int
+    target_id: int
+    span: HistorySpan
+    interactions: Sequence[TimedInteraction]  # both directions inside the span
+    standing: RequesterStanding
+    target_preferences: Preferences
+    recent_demands: Sequence[PastDemand]  # the requester's, since `span.demands_since`
+
+
+def summarize(history: PairHistory, policy: Policy) -> PairSummary:
+    """Counts and time-decayed scores in both directions, as the policy sees the pair at `span.until`."""
+    requester_id, standing, now = history.requester_id, history.standing, history.span.until
     counts: dict[bool, Counter[InteractionKind]] = {True: Counter(), False: Counter()}
     scores = {True: 0.0, False: 0.0}
     first: datetime | None = None
     last: datetime | None = None
-    for interaction in interactions:
+    for interaction in history.interactions:
         outgoing = interaction.actor_id == requester_id
         counts[outgoing][interaction.kind] += 1
         age = (now - interaction.occurred_at).total_seconds()
@@ -51,9 +80,9 @@ def summarize(
         last = interaction.occurred_at if last is None else max(last, interaction.occurred_at)
     days_known = (now - standing.first_seen).total_seconds() / SECONDS_PER_DAY if standing.first_seen else 0.0
     return PairSummary(
-        guild_id=guild_id,
+        guild_id=history.guild_id,
         requester_id=requester_id,
-        target_id=target_id,
+        target_id=history.target_id,
         window_days=policy.window_days,
         outgoing=DirectionSummary(dict(counts[True]), scores[True]),
         incoming=DirectionSummary(dict(counts[False]), scores[False]),

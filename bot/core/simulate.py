@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.core.model import Outcome, PairSummary, PastDemand, Preferences
 from bot.core.policy import decide
+from bot.core.scoring import HistorySpan, PairHistory, span_for, summarize
 from bot.core.settings import Policy
 
 _NOUNS: dict[Outcome, tuple[str, str]] = {
@@ -28,6 +30,24 @@ _NOUNS: dict[Outcome, tuple[str, str]] = {
     Outcome.CAPPED: ("answer held back by the daily cap", "answers held back by the daily cap"),
     Outcome.QUOTA: ("answer held back by a member's weekly quota", "answers held back by members' weekly quotas"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class DemandToReplay:
+    id: int
+    requester_id: int
+    target_id: int
+    outcome: Outcome
+    created_at: datetime
+
+
+class ReplaySource(Protocol):
+    """Where dry runs read stored demands and the pair histories they were answered from (storage)."""
+
+    async def demands_since(self, guild_id: int, since: datetime, limit: int) -> list[DemandToReplay]: ...
+
+    async def pair_history(self, guild_id: int, requester_id: int, target_id: int,
+                           span: HistorySpan) -> PairHistory: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +129,21 @@ def _article(noun: str) -> str:
 def _noun(outcome: Outcome, count: int) -> str:
     singular, plural = _NOUNS[outcome]
     return singular if count == 1 else plural
+
+
+async def replays(source: ReplaySource, guild_id: int, since: datetime, *, limit: int, current: Policy,
+                  changed: Policy, bot_id: int) -> list[Replay]:
+    """Each demand made since `since`, with its history as it stood then, under each policy's own span.
+
+    The live query path, read at the demand's own time: later interactions and later demands (and the
+    demand itself) do not count. Follows and preferences are today's: they keep no history.
+    """
+    found = []
+    for demand in await source.demands_since(guild_id, since, limit):
+        requester, target, at = demand.requester_id, demand.target_id, demand.created_at
+        now_history, new_history = [await source.pair_history(guild_id, requester, target, span_for(policy, at))
+                                    for policy in (current, changed)]
+        earlier = max((now_history.recent_demands, new_history.recent_demands), key=len)
+        found.append(Replay(demand.outcome, summarize(now_history, current), summarize(new_history, changed),
+                            now_history.target_preferences, earlier, at, target == bot_id, requester))
+    return found

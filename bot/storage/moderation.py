@@ -1,4 +1,4 @@
-"""Queries behind the moderator tools: statistics, dry-run replays, backfill cursors. Every query names its guild."""
+"""Queries behind the moderator tools: statistics, dry-run histories, backfill cursors. Every query names its guild."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.model import (
     AuditAction,
     Outcome,
-    PairSummary,
-    PastDemand,
-    Preferences,
     RequestStatus,
 )
-from bot.core.settings import Policy
-from bot.core.simulate import Replay
+from bot.core.scoring import HistorySpan, PairHistory
+from bot.core.simulate import DemandToReplay
 from bot.core.stats import DemandRow
 from bot.storage._util import aware
 from bot.storage.db import sessions
@@ -38,22 +35,6 @@ class Cursor:
     before_id: int | None
     messages_read: int
     done: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DemandToReplay:
-    id: int
-    requester_id: int
-    target_id: int
-    outcome: Outcome
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayInputs:
-    summaries: tuple[PairSummary, ...]  # one per policy asked for, in the same order
-    preferences: Preferences
-    earlier_demands: list[PastDemand]
 
 
 class ModerationStore:
@@ -89,27 +70,9 @@ class ModerationStore:
             rows = (await connection.execute(query)).all()
         return [DemandToReplay(i, r, t, Outcome(o), aware(at)) for i, r, t, o, at in reversed(rows)]
 
-    async def replay_inputs(self, guild_id: int, demand: DemandToReplay, policies: Sequence[Policy]) -> ReplayInputs:
-        """The pair's history as it stood when `demand` was made, summarised under each of `policies`.
-
-        The live query path, read at the demand's own time: later interactions and later demands (and
-        the demand itself) do not count. Follows and preferences are today's: they keep no history.
-        """
-        inputs = [await self.store.decision_inputs(guild_id, demand.requester_id, demand.target_id, policy,
-                                                   demand.created_at) for policy in policies]
-        return ReplayInputs(tuple(i.summary for i in inputs), inputs[0].target_preferences,
-                            max((i.recent_demands for i in inputs), key=len))
-
-    async def replays(self, guild_id: int, since: datetime, limit: int, current: Policy, changed: Policy, *,
-                      bot_id: int) -> list[Replay]:
-        """The dry run's input: each demand made since `since`, with its history as it stood then."""
-        replays = []
-        for demand in await self.demands_since(guild_id, since, limit):
-            inputs = await self.replay_inputs(guild_id, demand, (current, changed))
-            replays.append(Replay(demand.outcome, inputs.summaries[0], inputs.summaries[1], inputs.preferences,
-                                  inputs.earlier_demands, demand.created_at, demand.target_id == bot_id,
-                                  demand.requester_id))
-        return replays
+    async def pair_history(self, guild_id: int, requester_id: int, target_id: int,
+                           span: HistorySpan) -> PairHistory:
+        return await self.store.pair_history(guild_id, requester_id, target_id, span)
 
     # --- backfill cursors -------------------------------------------------------------------------
 

@@ -26,7 +26,6 @@ from bot.core.model import (
     Interaction,
     InteractionKind,
     Outcome,
-    PairSummary,
     PastDemand,
     PostRef,
     Preferences,
@@ -34,8 +33,7 @@ from bot.core.model import (
     TimedInteraction,
     Verdict,
 )
-from bot.core.scoring import RequesterStanding, summarize
-from bot.core.settings import Policy
+from bot.core.scoring import HistorySpan, PairHistory, RequesterStanding
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.members import MemberStore, preferences_of
@@ -46,13 +44,6 @@ POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at
 FIRST_SEEN_CACHE = 200_000
 TOP_CHANNEL_SAMPLE = 200
 CONNECTION_VIAS = ("consent", "auto_accept")  # how follows made by a connection are recorded
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionInputs:
-    summary: PairSummary
-    target_preferences: Preferences
-    recent_demands: list[PastDemand]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,21 +150,18 @@ class Store:
 
     # --- reading history ------------------------------------------------------------------------
 
-    async def decision_inputs(
-        self, guild_id: int, requester_id: int, target_id: int, policy: Policy, now: datetime
-    ) -> DecisionInputs:
-        """Everything `decide` needs about a pair, in three statements on one connection.
+    async def pair_history(self, guild_id: int, requester_id: int, target_id: int, span: HistorySpan) -> PairHistory:
+        """The facts `decide` needs about a pair over `span`, in three statements on one connection.
 
-        The one query path for a pair's history: both directions inside the window, the requester's
-        standing, the target's preferences, and the requester's demands inside the cooldown.
+        The one query path for a pair's history: both directions inside the span, the requester's
+        standing, the target's preferences, and the requester's recent demands. The core judges them.
         """
-        since = now - timedelta(days=policy.window_days)
-        # The cooldown and the daily cap both look back at the requester's recent demands.
-        cooldown_start = now - max(timedelta(minutes=policy.cooldown_minutes), timedelta(days=1))
+        since, now = span.since, span.until
         async with self.engine.connect() as connection:
             pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since, now))).all()
             standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
-            demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, cooldown_start, now))).all()
+            demand_rows = (await connection.execute(
+                _demands_since(guild_id, requester_id, span.demands_since, now))).all()
         interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
         (activity, first_seen, follows_target, followed_by_target, top_channel, new_connections,
          requests_from, auto_accept, explain_via, bar, weekly_quota) = standing_row
@@ -185,17 +173,10 @@ class Store:
             target_top_channel_id=top_channel,
             target_new_connections=new_connections or 0,
         )
-        summary = summarize(guild_id, requester_id, target_id, interactions=interactions, standing=standing,
-                            policy=policy, now=now)
         preferences = Preferences() if requests_from is None else preferences_of(
             requests_from, auto_accept, explain_via, bar, weekly_quota)
         recent = [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in demand_rows]
-        return DecisionInputs(summary, preferences, recent)
-
-    async def pair_summary(
-        self, guild_id: int, requester_id: int, target_id: int, policy: Policy, now: datetime
-    ) -> PairSummary:
-        return (await self.decision_inputs(guild_id, requester_id, target_id, policy, now)).summary
+        return PairHistory(guild_id, requester_id, target_id, span, interactions, standing, preferences, recent)
 
     async def event_count(self, guild_id: int | None = None) -> int:
         query = select(func.count()).select_from(InteractionEvent)

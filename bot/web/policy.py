@@ -23,7 +23,7 @@ from bot.core.setting_keys import (
     shown,
 )
 from bot.core.settings import Settings
-from bot.core.simulate import Simulation, simulate, transition_lines
+from bot.core.simulate import Simulation, replays, simulate, transition_lines
 from bot.web.guard import GuildRequest, guild_route
 
 log = logging.getLogger(__name__)
@@ -141,10 +141,9 @@ async def preview(req: GuildRequest) -> web.StreamResponse:
 
 async def _dry_run(req: GuildRequest, current: Settings, changed: Settings, days: int) -> Simulation:
     since = datetime.now(UTC) - timedelta(days=days)
-    replays = await req.dashboard.moderation.replays(req.guild_id, since, current.audit.dry_run_max_demands,
-                                                     current.policy, changed.policy,
-                                                     bot_id=req.dashboard.bot_user_id())
-    return simulate(replays, current.policy, changed.policy)
+    replayed = await replays(req.dashboard.moderation, req.guild_id, since, limit=current.audit.dry_run_max_demands,
+                             current=current.policy, changed=changed.policy, bot_id=req.dashboard.bot_user_id())
+    return simulate(replayed, current.policy, changed.policy)
 
 
 @guild_route

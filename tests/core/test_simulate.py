@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import with_overrides
 from bot.core.model import Interaction, InteractionKind, Outcome, Verdict
 from bot.core.settings import Policy, Settings
-from bot.core.simulate import Simulation, describe, simulate
+from bot.core.simulate import Simulation, describe, replays, simulate
 from bot.storage import Store
 from bot.storage.moderation import ModerationStore
 
@@ -71,8 +71,9 @@ async def test_replaying_stored_demands_under_a_lower_mutual_threshold(store: St
     current = Settings().policy
     changed = with_overrides(Settings(), {"policy": {"mutual_min_score": 2}}).policy
     moderation = ModerationStore(store)
-    replays = await moderation.replays(G, T - timedelta(days=1), 100, current, changed, bot_id=BOT)
-    simulation = simulate(replays, current, changed)
+    replayed = await replays(moderation, G, T - timedelta(days=1), limit=100, current=current, changed=changed,
+                             bot_id=BOT)
+    simulation = simulate(replayed, current, changed)
 
     assert simulation.replayed == 5
     assert simulation.transitions == Counter({
@@ -95,8 +96,8 @@ async def test_a_longer_window_needs_the_raw_events(store: Store) -> None:
     await demand(store, A, B, Outcome.DECLINE, T)
     current = Policy()
     changed = with_overrides(Settings(), {"policy": {"window_days": 120, "half_life_days": 3650}}).policy
-    replays = await ModerationStore(store).replays(G, T - timedelta(days=1), 100, current, changed,
-                                                          bot_id=BOT)
-    assert replays[0].summary_new.incoming.total == 3 and replays[0].summary_now.incoming.total == 0
-    assert round(replays[0].summary_new.incoming.score, 2) == 8.83
-    assert simulate(replays, current, changed).transitions == Counter({(Outcome.DECLINE, Outcome.CONNECT): 1})
+    replayed = await replays(ModerationStore(store), G, T - timedelta(days=1), limit=100, current=current,
+                             changed=changed, bot_id=BOT)
+    assert replayed[0].summary_new.incoming.total == 3 and replayed[0].summary_now.incoming.total == 0
+    assert round(replayed[0].summary_new.incoming.score, 2) == 8.83
+    assert simulate(replayed, current, changed).transitions == Counter({(Outcome.DECLINE, Outcome.CONNECT): 1})

@@ -10,6 +10,7 @@ from bot.core.policy import decide
 from standin import Member, Permissions
 from tests.e2e.conftest import World, script_alice_and_bob
 from tests.e2e.test_members import button, command, consent_request, demand, press
+from tests.factories import pair_summary
 
 
 def digits_beyond_ids(text: str, *members: Member) -> bool:
@@ -41,9 +42,9 @@ async def test_a_stingy_target_declines_what_the_server_would_connect_and_says_w
     reply = await demand(world, world.dave, world.carol)
     assert "not yet" in reply.content and not digits_beyond_ids(reply.content, world.dave, world.carol)
 
-    inputs = await bot.store.decision_inputs(world.guild.id, world.dave.id, world.carol.id,
-                                             bot.settings.policy, bot.now())
-    server_default = decide(inputs.summary, bot.settings.policy, Preferences(), [], bot.now())
+    summary = await pair_summary(bot.store, world.guild.id, world.dave.id, world.carol.id,
+                                 policy=bot.settings.policy, now=bot.now())
+    server_default = decide(summary, bot.settings.policy, Preferences(), [], bot.now())
     assert server_default.outcome is Outcome.CONNECT  # the server's bar alone would have connected them
 
     private, why = await press(world, reply, "Why?", world.dave)

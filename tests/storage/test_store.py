@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from bot.core.model import InteractionKind, Outcome, PostRef, Preferences, Reason, RequestsFrom, Verdict
-from bot.core.scoring import decay
+from bot.core.scoring import decay, span_for
 from bot.core.settings import Policy
 from bot.storage import Store
-from tests.factories import GUILD, NOW, interaction
+from tests.factories import GUILD, NOW, interaction, pair_summary
 
 ALICE, BOB, CAROL = 1, 2, 3
 POLICY = Policy()
@@ -19,10 +19,10 @@ POLICY = Policy()
 async def test_same_batch_twice_gives_same_counts(store: Store) -> None:
     batch = [interaction(ALICE, BOB, kind, days_ago=d) for d in (1, 2, 3) for kind in InteractionKind]
     await store.write_events(batch)
-    first = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    first = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
 
     await store.write_events(batch)
-    again = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    again = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
 
     assert again == first
     assert await store.event_count(GUILD) == len(batch)
@@ -37,7 +37,7 @@ async def test_summary_counts_each_kind_in_each_direction(store: Store) -> None:
         interaction(ALICE, CAROL, InteractionKind.REPLY, days_ago=1),  # another pair: not counted
         interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=1, guild=GUILD + 1),  # another guild
     ])
-    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    summary = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
 
     assert summary.outgoing.counts == {InteractionKind.REPLY: 2, InteractionKind.REACTION: 1}
     assert summary.incoming.counts == {InteractionKind.CONVERSATION: 1}
@@ -52,7 +52,7 @@ async def test_scores_decay_with_the_configured_half_life(store: Store) -> None:
     half_life = POLICY.half_life_days
     await store.write_events([interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=half_life),
                               interaction(ALICE, BOB, InteractionKind.REPLY, days_ago=0)])
-    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    summary = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
     assert summary.outgoing.score == pytest.approx(POLICY.weights.reply * 1.5)
     assert decay(half_life * 86_400, half_life) == pytest.approx(0.5)
 
@@ -60,7 +60,7 @@ async def test_scores_decay_with_the_configured_half_life(store: Store) -> None:
 async def test_window_excludes_old_interactions(store: Store) -> None:
     await store.write_events([interaction(ALICE, BOB, days_ago=POLICY.window_days + 1),
                               interaction(ALICE, BOB, days_ago=POLICY.window_days - 1)])
-    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    summary = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
     assert summary.outgoing.total == 1
 
 
@@ -68,7 +68,7 @@ async def test_first_seen_only_moves_back_in_time(store: Store) -> None:
     await store.write_events([interaction(CAROL, ALICE, days_ago=1)])
     await store.write_events([interaction(CAROL, ALICE, days_ago=10)])  # a backfill of older history
     await store.write_events([interaction(CAROL, ALICE, days_ago=0.5)])
-    summary = await store.pair_summary(GUILD, CAROL, ALICE, POLICY, NOW)
+    summary = await pair_summary(store, GUILD, CAROL, ALICE, policy=POLICY, now=NOW)
     assert summary.requester_days_known == pytest.approx(10.0)
 
 
@@ -90,7 +90,7 @@ async def test_retention_purges_only_old_events(store: Store) -> None:
 async def test_follows_show_in_the_summary_and_are_idempotent(store: Store) -> None:
     assert await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
     assert not await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
-    summary = await store.pair_summary(GUILD, ALICE, BOB, POLICY, NOW)
+    summary = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
     assert summary.target_follows_requester and not summary.requester_follows_target
 
 
@@ -108,9 +108,9 @@ async def test_demands_are_stored_with_their_verdict(store: Store) -> None:
     assert stored.reasons == [{"code": "not_enough_engagement", "score_out": 1.5, "needed": 3.0}]
     assert (stored.channel_id, stored.message_id, stored.kind) == (5, 6, "request")
     assert await store.latest_demand(GUILD + 1, CAROL, ALICE) is None
-    inputs = await store.decision_inputs(GUILD, CAROL, ALICE, POLICY, NOW)
+    inputs = await store.pair_history(GUILD, CAROL, ALICE, span_for(POLICY, NOW))
     assert [(d.target_id, d.at) for d in inputs.recent_demands] == [(ALICE, NOW - timedelta(hours=2))]  # not itself
-    later = await store.decision_inputs(GUILD, CAROL, ALICE, POLICY, NOW + timedelta(hours=1))
+    later = await store.pair_history(GUILD, CAROL, ALICE, span_for(POLICY, NOW + timedelta(hours=1)))
     assert sorted(d.at for d in later.recent_demands) == [NOW - timedelta(hours=2), NOW]  # the cap looks back a day
 
 

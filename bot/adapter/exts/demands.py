@@ -20,6 +20,7 @@ from bot.core.detect import Classification, Decision, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
 from bot.core.scope import in_scope
+from bot.core.scoring import span_for, summarize
 from bot.core.settings import Settings
 from bot.core.terms import shown_terms
 from bot.core.texts import Names, render_private, render_public
@@ -94,8 +95,8 @@ class Demands(commands.Cog):
         policy, now = settings.policy, self.bot.now()
         await self.bot.batcher.flush()  # decide on the freshest history
         store = self.bot.store
-        inputs = await store.decision_inputs(guild_id, requester.id, target.id, policy, now)
-        verdict = decide(inputs.summary, policy, inputs.target_preferences, inputs.recent_demands, now,
+        history = await store.pair_history(guild_id, requester.id, target.id, span_for(policy, now))
+        verdict = decide(summarize(history, policy), policy, history.target_preferences, history.recent_demands, now,
                          target_is_bot=target.id == self.bot.user.id)
         demand_id = await store.record_demand(
             guild_id, requester.id, target.id, kind=str(classification.kind), verdict=verdict, now=now,
@@ -110,7 +111,7 @@ class Demands(commands.Cog):
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
                                                   verdict.reason_codes, message.channel.id, message.jump_url))
         if verdict.outcome is Outcome.CAPPED:
-            if _capped_before(inputs.recent_demands, now):
+            if _capped_before(history.recent_demands, now):
                 return  # said once today already: silence now
             self.bot.dispatch("moderator_alert", ModeratorAlert(
                 guild_id, f"<@{requester.id}> reached the limit of {policy.daily_demand_cap} demands a day "

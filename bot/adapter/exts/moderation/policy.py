@@ -27,7 +27,7 @@ from bot.core.setting_keys import (
     without_key,
 )
 from bot.core.settings import Settings
-from bot.core.simulate import Simulation, describe, simulate
+from bot.core.simulate import Simulation, describe, replays, simulate
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -132,9 +132,10 @@ class PolicyCommands(commands.Cog):
         """Each stored demand of the window, replayed at its own time from the history stored now."""
         await self.bot.batcher.flush()
         since = self.bot.now() - timedelta(days=days)
-        replays = await self.moderation.replays(guild_id, since, current.audit.dry_run_max_demands, current.policy,
-                                                changed.policy, bot_id=self.bot.user.id if self.bot.user else 0)
-        return simulate(replays, current.policy, changed.policy)
+        replayed = await replays(self.moderation, guild_id, since, limit=current.audit.dry_run_max_demands,
+                                 current=current.policy, changed=changed.policy,
+                                 bot_id=self.bot.user.id if self.bot.user else 0)
+        return simulate(replayed, current.policy, changed.policy)
 
     def _changed(self, interaction: discord.Interaction[Any], overrides: dict[str, Any], key: str,
                  value: str) -> tuple[str, Any, Settings]:
