@@ -88,9 +88,9 @@ async def test_a_non_moderator_gets_403_on_the_same_urls(site: Site, browser: Br
     token = await page.locator("input[name='csrf_token']").first.get_attribute("value")
     assert token, "the member's own pages carry a CSRF token, so the refusal below is about permission"
     for path in ("/policy/preview", "/policy/apply"):
-        response = await context.request.post(site.guild_url(path),
-                                              form={"csrf_token": token, "k:policy.window_days": "1"})
-        assert response.status == 403, path
+        posted = await context.request.post(site.guild_url(path),
+                                            form={"csrf_token": token, "k:policy.window_days": "1"})
+        assert posted.status == 403, path
     assert await site.store.guild_overrides(site.world.guild.id) == {}
     await context.close()
 
