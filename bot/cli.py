@@ -71,6 +71,7 @@ def snowflake(text: str) -> int:
     return value
 
 
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quidprono", description="Answers 'follow me back' demands, kindly.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -115,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     health = commands.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
     health.set_defaults(handler=_health)
 
+    _add_eval(commands)
+    _add_db(commands)
+    return parser
+
+
+def _add_eval(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     evaluate = commands.add_parser("eval", help="measure detection on a labelled TSV")
     evaluate.add_argument("file", type=Path, help="labelled TSV: label, sure, platform, source, id, text")
     evaluate.add_argument("more", type=Path, nargs="*", help="more labelled files, scored together by platform")
@@ -123,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--misses", action="store_true", help="also list the rows it got wrong")
     evaluate.set_defaults(handler=_eval)
 
+
+def _add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -131,7 +140,6 @@ def _parser() -> argparse.ArgumentParser:
     downgrade = db_commands.add_parser("downgrade", help="revert migrations (base: drop everything)")
     downgrade.add_argument("revision")
     downgrade.set_defaults(handler=_db_downgrade)
-    return parser
 
 
 def _settings(env: Environment) -> Settings:
