@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from ..interactions import InteractionHandle
 from ..models import Member, Message
@@ -56,7 +57,6 @@ class Tour:
         self.community = community
         self.daily_cap = daily_cap
         self.position = 0
-        self.newcomer_demands = 0
         self._decline: Message | None = None
         self._ask: Message | None = None
         self._actions: dict[str, Callable[[], Awaitable[None]]] = {
@@ -101,11 +101,18 @@ class Tour:
         await self._click(self._ask, "Connect", self.community.members["maya"])
 
     async def _cap(self) -> None:
-        """Demands at members Nico never asked, until the one past the cap (answered once, kindly)."""
+        """Demands at members Nico never asked, until the one past the cap (answered once, kindly). What he
+        asked the bot before counts, the tour's demands and any the visitor typed as him."""
         others = [m for h, m in self.community.members.items() if h not in ("maya", "sam")]
-        left = max(self.daily_cap - self.newcomer_demands, 0) + 1
+        left = max(self.daily_cap - self._asked_today(self.community.newcomer), 0) + 1
         for target in others[:left]:
             await self._demand(self.community.newcomer, f"{self._bot} {target.mention} sub4sub?")
+
+    def _asked_today(self, member: Member) -> int:
+        since = datetime.now(UTC) - timedelta(days=1)
+        return sum(1 for message in self.community.standin.state.messages.values()
+                   if message.author is member.user and self.community.standin.bot in message.mentions
+                   and message.timestamp > since and not message.deleted)
 
     async def _simulate(self) -> None:
         handle = await self._command(["quidpro", "policy", "simulate"],
@@ -125,17 +132,16 @@ class Tour:
     async def _demand(self, author: Member, text: str) -> Message:
         """Post in #general and wait for the bot's reply to it."""
         standin, general = self.community.standin, self.community.channels["general"]
-        if author is self.community.newcomer:
-            self.newcomer_demands += 1
         demand = await standin.send_message(general, author, text)
         return await standin.wait_for_bot_message(
             general, lambda m: m.referenced is not None and m.referenced.id == demand.id, timeout=ANSWER_TIMEOUT)
 
-    async def _click(self, message: Message, label: str, user: Member) -> InteractionHandle:
-        button = next(b for b in message.buttons if b.get("label") == label)
+    async def _click(self, message: Message, label: str, user: Member) -> None:
+        button = next((b for b in message.buttons if b.get("label") == label), None)
+        if button is None:
+            return  # the visitor already answered it by hand
         handle = await self.community.standin.click_button(message, button["custom_id"], user)
         await handle.wait_response(timeout=ANSWER_TIMEOUT)
-        return handle
 
     async def _command(self, path: list[str], options: dict[str, object]) -> InteractionHandle:
         standin = self.community.standin

@@ -428,4 +428,10 @@ async def _errors(request: web.Request, handler: Callable[[web.Request], Awaitab
         return await handler(request)
     except BadRequest as error:
         return _json({"error": str(error)}, status=400)
+    except web.HTTPException:
+        raise
+    except Exception as error:
+        # E.g. a click that raced a reset: the visitor gets a sentence, the log gets the details.
+        log.exception("playground request failed: %s %s", request.method, request.path)
+        return _json({"error": f"That did not work ({type(error).__name__}); try again, or Reset."}, status=500)
 

@@ -138,3 +138,35 @@ async def test_pages_hear_of_every_change_and_reset_brings_back_the_seed(
     messages = await client.messages("general", "nico")
     assert not any(m["content"] == "hello from another tab" for m in messages)
     assert not _bot_messages(messages, str(demo.community.standin.bot.id))
+
+
+async def test_the_cap_step_counts_what_the_visitor_already_asked_as_the_newcomer(demo: Demo, client: Client) -> None:
+    bot_id = str(demo.community.standin.bot.id)
+    theo = demo.community.member("theo")
+    sent = await client.post("/api/channels/music/messages",
+                             {"as": "nico", "content": f"<@{bot_id}> <@{theo.id}> follow me back"})
+    await demo.community.standin.wait_for_bot_message(
+        demo.community.channels["music"], lambda m: m.referenced is not None and m.referenced.id == int(sent["id"]),
+        timeout=10)
+    for _ in range(5):  # up to and including the cap
+        await client.post("/api/tour/next")
+    capped = _bot_messages(await client.messages("general", "nico"), bot_id)[-1]
+    assert "that's all the demands I'll answer for you today" in capped["content"]
+
+
+async def test_bad_requests_get_a_clear_answer(client: Client) -> None:
+    async with client.session.post(client.url + "api/channels/general/messages", data=b"{not json") as response:
+        assert response.status == 400 and "JSON" in (await response.json())["error"]
+    empty = await client.post("/api/channels/general/messages", {"as": "ava", "content": "   "}, status=400)
+    assert "Type a message" in empty["error"]
+    too_long = await client.post("/api/channels/general/messages", {"as": "ava", "content": "x" * 2001}, status=400)
+    assert "2000" in too_long["error"]
+    nowhere = await client.post("/api/channels/nowhere/messages", {"as": "ava", "content": "hi"}, status=400)
+    assert "No channel" in nowhere["error"]
+    gone = await client.post("/api/messages/123/reactions", {"as": "ava", "emoji": "👍"}, status=400)
+    assert "gone" in gone["error"]
+    unknown = await client.post("/api/commands", {"as": "ava", "channel_id": "general", "command": "nope"}, status=400)
+    assert "no /nope" in unknown["error"]
+    wrong = await client.post("/api/commands", {"as": "ava", "channel_id": "general", "command": "follow",
+                                                "options": {"member": "nobody"}}, status=400)
+    assert "nobody" in wrong["error"]
