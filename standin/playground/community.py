@@ -56,6 +56,16 @@ SAM_TO_MAYA = ["Maya this is incredible, how do you do your skies?", "your style
 PAIR_TALK = ["did you finish the background?", "almost! stuck on the clouds", "send it when you can",
              "here's the wip", "oh that's working now", "thanks for the push yesterday", "same time tomorrow?",
              "deal", "your palette idea saved this", "we should collab on the zine"]
+HOUSE_RULES = {
+    "type": "rich", "title": "House rules", "color": 0x5865F2,
+    "description": "Share your work, cheer others on, critique kindly.",
+    "fields": [
+        {"name": "Follows", "value": "Nobody owes you a follow. Talk to people: that's how it starts.", "inline": False},
+        {"name": "Quid Pro No", "value": "Mention the bot with a follow-back demand and it will tell you, kindly, "
+                                         "what the history says. Only you see the numbers.", "inline": False},
+    ],
+    "footer": {"text": "The moderators"},
+}
 EMOJIS = ["👍", "❤️", "🔥", "😂", "🎉", "✨"]
 
 DAYS = 28
@@ -114,6 +124,7 @@ class _History:
         self.posts: list[tuple[dt.datetime, Channel, Member, str, int | None]] = []
 
     def write(self) -> None:
+        self._welcome()
         self._threads()
         self._sam_admires_maya()
         self._priya_and_leo()
@@ -121,6 +132,13 @@ class _History:
 
     def _at(self, day: float) -> dt.datetime:
         return min(self.start + dt.timedelta(days=day), self.end)
+
+    def _welcome(self) -> None:
+        general = self.community.channels["general"]
+        message = self.community.standin.add_message(
+            general, self.community.moderator, "Welcome to Pixel & Paint! The house rules, in short 👇",
+            timestamp=self._at(0.05), embeds=[HOUSE_RULES])
+        self.community.history.append(message)
 
     def _threads(self) -> None:
         regulars = [m for handle, m in self.community.members.items() if handle not in ("sam",)]

@@ -169,7 +169,7 @@ class PlaygroundApp:
         # Like Discord, an interaction's first followup takes the place of its "thinking…" message.
         shown = [m for m in channel.history() if _visible(m, viewer)
                  and not (m.flags & MessageFlags.LOADING and m.interaction and m.interaction.id in answered)]
-        return _json({"messages": [self._message_json(m, viewer) for m in shown[-150:]], "version": self.version})
+        return _json({"messages": [self._message_json(m, viewer) for m in shown[-400:]], "version": self.version})
 
     def _message_json(self, message: Message, viewer: Member) -> JSON:
         data = p.message(message, viewer=viewer.user, with_content=True)

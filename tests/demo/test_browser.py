@@ -38,6 +38,7 @@ async def test_a_member_demands_and_only_she_sees_why(app: PlaygroundApp, pages:
     await _open(maya, app, "maya")
     await expect(nico.locator("#viewer")).to_have_value("nico")
     assert await nico.locator(".msg").count() > 10  # the seeded history is there
+    await expect(nico.locator(".embed .title")).to_have_text("House rules")  # an embed, as Discord shows it
 
     box = nico.locator("#box")
     await box.press_sequentially("@Qui")
