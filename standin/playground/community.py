@@ -60,7 +60,8 @@ HOUSE_RULES = {
     "type": "rich", "title": "House rules", "color": 0x5865F2,
     "description": "Share your work, cheer others on, critique kindly.",
     "fields": [
-        {"name": "Follows", "value": "Nobody owes you a follow. Talk to people: that's how it starts.", "inline": False},
+        {"name": "Follows", "value": "Nobody owes you a follow. Talk to people: that's how it starts.",
+         "inline": False},
         {"name": "Quid Pro No", "value": "Mention the bot with a follow-back demand and it will tell you, kindly, "
                                          "what the history says. Only you see the numbers.", "inline": False},
     ],
