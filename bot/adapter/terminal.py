@@ -1,4 +1,5 @@
-"""The Discord side of `quidprono backfill`: REST only (no gateway), so the terminal never touches discord.py.
+"""The Discord side of `quidprono backfill` and the dashboard's backfill: REST only (no gateway), so the
+terminal never touches discord.py.
 
 The CLI hands in where Discord is and what to report; this logs in, finds the guild's readable channels and
 runs the same backfill engine as `/quidpro backfill`. Discord's refusals come back as the two errors below.
@@ -6,6 +7,7 @@ runs the same backfill engine as `/quidpro backfill`. Discord's refusals come ba
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,7 +32,7 @@ class GuildUnreachable(Exception):
 
 async def backfill_from_terminal(env: Environment, store: Store, settings: Settings, guild_id: int, days: int, *,
                                  actor_id: int, on_resume: Callable[[Window], None],
-                                 on_progress: ProgressCallback) -> BackfillResult:
+                                 on_progress: ProgressCallback, cancel: asyncio.Event | None = None) -> BackfillResult:
     assert env.token is not None
     logging.getLogger("discord").setLevel(logging.WARNING)
     point_discord_at(env)
@@ -52,6 +54,6 @@ async def backfill_from_terminal(env: Environment, store: Store, settings: Setti
         if resumed:
             on_resume(window)
         engine = Backfiller(store, moderation, client.user, settings, lambda: datetime.now(UTC))
-        return await engine.run(guild_id, channels, window, on_progress=on_progress)
+        return await engine.run(guild_id, channels, window, on_progress=on_progress, cancel=cancel)
     finally:
         await client.close()

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp_jinja2
 import jinja2
@@ -18,6 +19,9 @@ from bot.storage import Store
 from bot.storage.dashboard import DashboardStore
 from bot.storage.moderation import ModerationStore
 from bot.web.config import WebConfig
+
+if TYPE_CHECKING:
+    from bot.web.backfill import Backfills
 from bot.web.descriptions import read_descriptions
 from bot.web.discord_api import Access, DiscordApi
 from bot.web.security import RateLimits, session_storage
@@ -44,6 +48,7 @@ class Dashboard:
     on_settings_changed: Callable[[int], None] = lambda _guild_id: None
     bot_user_id: Callable[[], int] = lambda: 0
     guild_channels: Callable[[int], Awaitable[set[int]]] = _no_channels
+    backfills: Backfills | None = None  # None without DISCORD_TOKEN
     limits: RateLimits = field(default_factory=RateLimits)
     descriptions: dict[str, str] = field(default_factory=read_descriptions)
 
@@ -100,7 +105,7 @@ def _error_page(request: web.Request, status: int, message: str) -> web.Response
 
 
 def make_app(dashboard: Dashboard) -> web.Application:
-    from bot.web import auth, pages, policy
+    from bot.web import auth, backfill, pages, policy
 
     app = web.Application(middlewares=[errors_and_headers], client_max_size=256 * 1024)
     app[DASHBOARD] = dashboard
@@ -111,4 +116,5 @@ def make_app(dashboard: Dashboard) -> web.Application:
     auth.add_routes(app)
     pages.add_routes(app)
     policy.add_routes(app)
+    backfill.add_routes(app)
     return app

@@ -18,6 +18,7 @@ from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.db import redact
 from bot.web.app import Dashboard, make_app
+from bot.web.backfill import Backfills, rest_runner
 from bot.web.config import WebConfig
 from bot.web.discord_api import Access, DiscordApi, guild_channel_ids
 from bot.web.security import AccessLogger
@@ -50,12 +51,20 @@ async def serving(dashboard: Dashboard, host: str = "127.0.0.1", port: int = 0,
 
 
 @contextlib.asynccontextmanager
-async def standalone(config: WebConfig, settings: Settings, store: Store) -> AsyncIterator[Dashboard]:
+async def standalone(env: Environment, config: WebConfig, settings: Settings,
+                     store: Store) -> AsyncIterator[Dashboard]:
     """A dashboard of its own process: Discord through its REST API, the bot through the database."""
     async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http:
         api = DiscordApi(config, http)
-        yield Dashboard(config, settings, store, api, Access(api),
-                        guild_channels=lambda guild_id: guild_channel_ids(api, guild_id))
+        dashboard = Dashboard(config, settings, store, api, Access(api),
+                              guild_channels=lambda guild_id: guild_channel_ids(api, guild_id))
+        if env.token is not None:
+            dashboard.backfills = Backfills(rest_runner(env, dashboard))
+        try:
+            yield dashboard
+        finally:
+            if dashboard.backfills is not None:
+                await dashboard.backfills.close()
 
 
 def run_web(env: Environment, settings: Settings, host: str, port: int) -> int:
@@ -71,7 +80,7 @@ async def _serve(env: Environment, settings: Settings, config: WebConfig, host: 
         loop.add_signal_handler(signum, stop.set)
     store = Store(make_engine(env.database_url))
     try:
-        async with standalone(config, settings, store) as dashboard, serving(dashboard, host, port) as url:
+        async with standalone(env, config, settings, store) as dashboard, serving(dashboard, host, port) as url:
             log.info("event=web_started url=%s public_url=%s database=%s", url, config.public_url,
                      redact(env.database_url))
             if config.session_key_generated:

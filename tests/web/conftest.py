@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from yarl import URL
 
+from bot.config import Environment
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade
@@ -61,7 +62,9 @@ async def dashboard_site(world: World, database: Path, settings: Settings | None
         config = web_config(world.standin, public_url)
         world.standin.oauth2.redirect_uris = {config.redirect_uri}
         try:
-            async with (standalone(config, settings or Settings(), store) as dashboard,
+            env = Environment(token=SecretStr(world.standin.token), database_url=url, config_path=None,
+                              api_base=world.standin.api_base, gateway_url=world.standin.gateway_url)
+            async with (standalone(env, config, settings or Settings(), store) as dashboard,
                         serving(dashboard, sock=sock)):
                 yield Site(world, public_url, store, dashboard, moderator, world.bob)
         finally:

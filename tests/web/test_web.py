@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from tests.e2e.conftest import script_alice_and_bob
 from tests.web.conftest import Site, log_in
 
 
@@ -55,12 +57,12 @@ async def test_a_non_moderator_gets_403_on_every_server_route(site: Site, http: 
     await log_in(site, http, site.member)
     async with http.get(site.url + "/") as response:
         assert f"/guilds/{site.world.guild.id}" not in await response.text()
-    for page in ("", "/audit", "/policy", "/graph"):
+    for page in ("", "/audit", "/policy", "/graph", "/backfill"):
         async with http.get(site.guild_url(page)) as response:
             assert response.status == 403, page
     async with http.get(site.url + "/") as response:
         token = csrf_of(await response.text())
-    for action in ("/policy/preview", "/policy/apply"):
+    for action in ("/policy/preview", "/policy/apply", "/backfill/start", "/backfill/cancel"):
         form = {"csrf_token": token, "k:policy.window_days": "1"}
         async with http.post(site.guild_url(action), data=form) as response:
             assert response.status == 403, action
@@ -120,3 +122,26 @@ async def test_secrets_never_reach_the_log(site: Site, http: aiohttp.ClientSessi
     for secret in (config.client_secret.get_secret_value(), config.session_key.get_secret_value()):
         assert secret not in logged
     assert "code=" not in logged, "the OAuth2 code in /callback's query is not logged"
+
+
+async def test_a_moderator_backfills_history_from_the_dashboard(site: Site, http: aiohttp.ClientSession) -> None:
+    world = site.world
+    await script_alice_and_bob(world)  # history from before the bot was listening
+    await log_in(site, http, site.moderator)
+    async with http.get(site.guild_url("/backfill")) as response:
+        token = csrf_of(await response.text())
+    with site.standin.patch_discord():
+        async with http.post(site.guild_url("/backfill/start"), data={"csrf_token": token, "days": "999"}) as response:
+            assert "Days must be a whole number from 1 to 90" in await response.text()
+        async with http.post(site.guild_url("/backfill/start"), data={"csrf_token": token, "days": "7"}) as response:
+            assert response.status == 200
+        assert site.dashboard.backfills is not None
+        job = site.dashboard.backfills.jobs[world.guild.id]
+        assert job.task is not None
+        await asyncio.wait_for(job.task, timeout=20)
+    async with http.get(site.guild_url("/backfill")) as response:
+        page = await response.text()
+    assert "Backfill finished: 10 messages read" in page, page
+    assert await site.store.event_count(world.guild.id) > 0
+    (entry,) = await site.store.audit_entries(world.guild.id)
+    assert entry.action == "backfill_started" and entry.actor_id == site.moderator.id
