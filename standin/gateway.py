@@ -627,6 +627,9 @@ class Gateway:
 
 
 def _guild_of(event: str, data: JSON) -> int | None:
-    """The guild a dispatch belongs to, which decides the shard that receives it."""
+    """The guild a dispatch belongs to, which decides the shard that receives it (None: every shard,
+    also for a deliberately malformed payload)."""
+    if not isinstance(data, dict):
+        return None
     raw = data.get("id") if event in {"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"} else data.get("guild_id")
-    return int(raw) if raw is not None else None
+    return int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else None

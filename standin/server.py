@@ -589,6 +589,14 @@ class StandIn:
         self.gateway.redeliver_on_resume = redeliver
         await self.gateway.send_reconnect()
 
+    def message_payload(self, message: Message) -> dict[str, Any]:
+        """The MESSAGE_CREATE data Discord would send for ``message`` (to mutate into a malformed one)."""
+        return p.message(message, viewer=self.state.bot, with_content=True, gateway=True)
+
+    async def dispatch_raw(self, event: str, data: Any) -> None:
+        """Send a dispatch exactly as given, however malformed, to every live session."""
+        await _settle(self.gateway.dispatch(event, lambda _session: data))
+
     async def redispatch(self, message: Message) -> None:
         """Send ``message``'s MESSAGE_CREATE once more, as a duplicate dispatch would."""
         await _settle(self.gateway.message_create(message))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 
 from bot.core.detect import Context
 from bot.core.ingest import MessageFacts
+
+log = logging.getLogger(__name__)
+MAX_ID = 2**63  # snowflakes are 64-bit; the database's integers are signed
+MAX_MENTIONS = 100  # more is a flood, not a conversation: the first hundred count
 
 
 def replied_to_author(message: discord.Message) -> discord.abc.User | None:
@@ -18,6 +24,8 @@ def facts_from(message: discord.Message) -> MessageFacts | None:
     """The ids worth recording, or None for messages that are not members talking in a guild."""
     if message.guild is None or message.author.bot or message.webhook_id is not None:
         return None
+    if not ids_fit(message):
+        return None
     reply_to = replied_to_author(message)
     return MessageFacts(
         guild_id=message.guild.id,
@@ -26,8 +34,29 @@ def facts_from(message: discord.Message) -> MessageFacts | None:
         author_id=message.author.id,
         created_at=message.created_at,
         reply_to_author_id=reply_to.id if reply_to is not None and not reply_to.bot else None,
-        mentioned_ids=tuple(user.id for user in message.mentions if not user.bot),
+        mentioned_ids=tuple(dict.fromkeys(user.id for user in message.mentions if not user.bot))[:MAX_MENTIONS],
     )
+
+
+def ids_fit(message: discord.Message) -> bool:
+    """Whether every id the bot would store fits the database: Discord's never exceed 63 bits, so one that
+    does is a forged or broken payload, skipped here rather than refused by the database later."""
+    ids = [message.id, message.channel.id, message.author.id, *(user.id for user in message.mentions)]
+    if message.guild is not None:
+        ids.append(message.guild.id)
+    reply_to = replied_to_author(message)
+    if reply_to is not None:
+        ids.append(reply_to.id)
+    if all(valid_id(value) for value in ids):
+        return True
+    log.warning("event=message_skipped reason=id_out_of_range guild_id=%s channel_id=%s message_id=%s",
+                *(value if valid_id(value) else "invalid" for value in (
+                    message.guild and message.guild.id, message.channel.id, message.id)))
+    return False
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, int) and 0 < value < MAX_ID
 
 
 def channel_and_category(channel: object) -> tuple[int, int | None]:

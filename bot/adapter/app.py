@@ -16,6 +16,7 @@ from discord.ext import commands, tasks
 
 from bot.adapter import exts
 from bot.adapter.cluster import pace_identify, sync_commands_once
+from bot.adapter.payloads import guard_parsers
 from bot.config import ConfigError, with_overrides
 from bot.core.ingest import ConversationTracker
 from bot.core.settings import Settings
@@ -58,6 +59,7 @@ class QuidProNo(commands.AutoShardedBot):
             shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
             guild_ready_timeout=settings.discord.guild_ready_timeout,
         )
+        guard_parsers(self._connection.parsers)  # a payload discord.py cannot parse is skipped, not fatal
         self.settings = settings
         self.store = store
         self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord.ext import commands
 
-from bot.adapter._messages import addresses_bot, channel_and_category, context_of, replied_to_author
+from bot.adapter._messages import addresses_bot, channel_and_category, context_of, ids_fit, replied_to_author
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
 from bot.core.detect import Classification, Decision, detector_for
@@ -50,7 +50,7 @@ class Demands(commands.Cog):
         if me is None or message.guild is None or not message.mentions:
             return
         settings = await self.bot.settings_for(message.guild.id)
-        if not addresses_bot(message, me, settings.listen.member_mentions):
+        if not addresses_bot(message, me, settings.listen.member_mentions) or not ids_fit(message):
             return
         if not in_scope(settings.scope, *channel_and_category(message.channel)):
             return

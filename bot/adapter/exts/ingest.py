@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.adapter._messages import addresses_bot, channel_and_category, facts_from
+from bot.adapter._messages import addresses_bot, channel_and_category, facts_from, valid_id
 from bot.core.detect import detector_for
 from bot.core.ingest import records_of
 from bot.core.model import Interaction, InteractionKind
@@ -50,6 +50,10 @@ class Ingest(commands.Cog):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         author_id = payload.message_author_id
         if payload.guild_id is None or author_id is None or author_id == payload.user_id:
+            return
+        if not all(map(valid_id, (payload.guild_id, payload.channel_id, payload.message_id, payload.user_id,
+                                  author_id))):
+            log.warning("event=reaction_skipped reason=id_out_of_range")
             return
         channel = self.bot.get_channel(payload.channel_id)
         where = channel_and_category(channel) if channel is not None else (payload.channel_id, None)
