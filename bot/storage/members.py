@@ -134,13 +134,6 @@ class MemberStore:
         return await self._ids(select(Follow.follower_id).where(
             Follow.guild_id == guild_id, Follow.followee_id == user_id).order_by(Follow.since))
 
-    async def connections(self, guild_id: int, user_id: int) -> list[int]:
-        """Mutual follows."""
-        back = select(Follow.follower_id).where(Follow.guild_id == guild_id, Follow.followee_id == user_id)
-        return await self._ids(select(Follow.followee_id).where(
-            Follow.guild_id == guild_id, Follow.follower_id == user_id, Follow.followee_id.in_(back))
-            .order_by(Follow.since))
-
     async def _ids(self, query: Select[int]) -> list[int]:
         async with self._sessions() as session:
             return list((await session.execute(query)).scalars())

@@ -38,6 +38,7 @@ from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.members import MemberStore, preferences_of
 from bot.storage.models import AuditEntry, DeadLetter, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
+from bot.storage.quiet import QuietStore
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
@@ -80,6 +81,7 @@ class Store:
         insert_posts = self._insert(Post).inline().values(dict.fromkeys(POST_COLUMNS)).on_conflict_do_nothing()
         self._insert_posts_sql = str(insert_posts.compile(dialect=engine.dialect))
         self.members = MemberStore(engine, self._insert, lambda guild, user: self._first_seen.pop((guild, user), None))
+        self.quiet = QuietStore(engine, self._insert)
 
     async def close(self) -> None:
         await self.engine.dispose()

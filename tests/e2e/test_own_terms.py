@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.adapter.app import QuidProNo
 from bot.core.model import Outcome, Preferences
@@ -117,3 +118,64 @@ async def test_a_moderator_clears_abusive_terms_and_it_is_audited(world: World, 
     assert [(e.action, e.actor_id, e.detail) for e in entries] == [
         ("terms_cleared", mod.id, {"member_id": str(world.dave.id)})]
     assert "losers" not in str(entries[0].detail)  # the audit names whose terms, never the words
+
+
+async def connect_at(bot: QuidProNo, world: World, a: Member, b: Member, days_ago: float) -> None:
+    at = bot.now() - timedelta(days=days_ago)
+    await bot.store.members.follow(world.guild.id, a.id, b.id, "consent", at)
+    await bot.store.members.follow(world.guild.id, b.id, a.id, "consent", at)
+
+
+async def test_the_quiet_digest_lists_a_silent_connection_and_unfollows_silently(world: World,
+                                                                                 bot: QuidProNo) -> None:
+    await connect_at(bot, world, world.alice, world.dave, days_ago=40)  # never a word since
+    await connect_at(bot, world, world.alice, world.bob, days_ago=10)
+    await script_alice_and_bob(world)  # ...while Alice and Bob keep talking
+
+    listed = await command(world, world.alice, "connections")
+    assert "you → them" in listed.content and "them → you" in listed.content
+    bob_line = next(line for line in listed.content.splitlines() if f"<@{world.bob.id}>" in line)
+    dave_line = next(line for line in listed.content.splitlines() if f"<@{world.dave.id}>" in line)
+    assert "you → them 0.0, them → you 0.0; no engagement either way yet" in dave_line
+    assert "you → them 0.0" not in bob_line
+
+    subscribed = await command(world, world.alice, "digest subscribe", every="weekly", quiet_days=30)
+    assert "weekly" in subscribed.content
+    # Extensions load as their own module objects: the cog is found by name, not by class.
+    digest_cog: Any = bot.get_cog("Digest")
+    assert digest_cog is not None
+    assert await digest_cog.send_due_digests() == 0  # not due yet: one week after subscribing
+    await bot.store.quiet.mark_sent(world.guild.id, world.alice.id, bot.now() - timedelta(days=8))
+    assert await digest_cog.send_due_digests() == 1
+    digest = await world.standin.wait_for_bot_message(world.standin.dm_channel(world.alice), timeout=5)
+    assert f"<@{world.dave.id}>" in digest.content and f"<@{world.bob.id}>" not in digest.content
+    assert "quiet for 30 days" in digest.content
+    assert await digest_cog.send_due_digests() == 0  # sent once per period
+
+    before = {m.id for m in world.standin.bot_messages()}
+    private, text = await press(world, digest, "Unfollow dave", world.alice)
+    assert private and "They are not told" in text
+    assert await bot.store.members.following(world.guild.id, world.alice.id) == [world.bob.id]
+    assert world.dave.id in {f for f in await bot.store.members.followers(world.guild.id, world.alice.id)}
+    told = [m for m in world.standin.bot_messages() if m.id not in before]
+    assert told == []  # silent: nothing posted anywhere, no DM to Dave
+    assert world.standin.bot_messages(world.standin.dm_channel(world.dave)) == []
+
+
+async def test_forget_me_removes_bar_quota_terms_and_digest(world: World, bot: QuidProNo) -> None:
+    await command(world, world.alice, "prefs", bar="stingy", quota=2)
+    await set_terms(world, world.alice, ART_TERMS)
+    await command(world, world.alice, "digest subscribe", every="monthly", quiet_days=14)
+    exported = await bot.store.members.export(world.guild.id, world.alice.id)
+    assert exported["preferences"]["bar"] == "stingy" and exported["preferences"]["weekly_quota"] == 2
+    assert exported["terms"] == ART_TERMS and exported["digest"] == {"every": "monthly", "quiet_days": 14}
+
+    asked = await command(world, world.alice, "forget-me")
+    assert "stated terms" in asked.content and "digest" in asked.content
+    handle = await world.standin.click_button(asked.message, button(asked.message, "Erase my data"), world.alice)
+    await handle.wait_response(5)
+
+    assert await bot.store.members.preferences(world.guild.id, world.alice.id) == Preferences()
+    assert await bot.store.members.terms(world.guild.id, world.alice.id) is None
+    assert await bot.store.quiet.subscription(world.guild.id, world.alice.id) is None
+    assert (await bot.store.members.export(world.guild.id, world.alice.id))["terms"] is None

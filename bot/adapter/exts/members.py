@@ -12,14 +12,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.exts.digest import quiet_connections
 from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom
 from bot.core.policy import own_bar
+from bot.core.quiet import describe_health
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
 
 log = logging.getLogger(__name__)
 FEED_PAGE = 10
+CONNECTIONS_LISTED = 15  # lines that fit one message
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -76,11 +79,21 @@ class Members(commands.Cog):
         ids = await self.bot.store.members.followers(interaction.guild_id, interaction.user.id)
         await self._say(interaction, "Your followers: " + _mentions(ids, "nobody yet."))
 
-    @app_commands.command(name="connections", description="Your mutual connections here")
+    @app_commands.command(name="connections", description="Your connections here, with the engagement each way")
     async def connections(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        ids = await self.bot.store.members.connections(interaction.guild_id, interaction.user.id)
-        await self._say(interaction, "Your connections: " + _mentions(ids, "none yet."))
+        healths = await quiet_connections(self.bot, interaction.guild_id, interaction.user.id)
+        if not healths:
+            await self._say(interaction, "Your connections: none yet.")
+            return
+        now = self.bot.now()
+        lines = ["**Your connections** (engagement each way since you connected, recent counting most; "
+                 "quietest first):"]
+        lines += [f"- {describe_health(health, now)}" for health in healths[:CONNECTIONS_LISTED]]
+        if len(healths) > CONNECTIONS_LISTED:
+            lines.append(f"…and {len(healths) - CONNECTIONS_LISTED} more.")
+        lines.append("`/digest show` offers a silent unfollow for those gone quiet.")
+        await self._say(interaction, "\n".join(lines))
 
     @app_commands.command(name="feed", description="Recent posts by the people you follow")
     @app_commands.describe(page="Page number, 1 is the newest")
