@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.config import Weights
 from bot.core.model import TimedInteraction
 from bot.core.scoring import decay
+from bot.core.settings import Weights
 
 MAX_LISTED = 20  # connections listed in one digest (one button each; Discord allows 25 per message)
 

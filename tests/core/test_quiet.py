@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.config import Weights
 from bot.core.model import InteractionKind, TimedInteraction
 from bot.core.quiet import ConnectionHistory, DigestEvery, assess, digest_due, gone_quiet, render_digest
+from bot.core.settings import Weights
 from tests.factories import NOW
 
 ME, TALKER, SILENT = 1, 2, 3
