@@ -16,6 +16,7 @@ from discord.ext import commands, tasks
 
 from bot.adapter import exts
 from bot.adapter.cluster import pace_identify, sync_commands_once
+from bot.adapter.errors import handler_failed, on_app_command_error
 from bot.adapter.payloads import guard_parsers
 from bot.config import ConfigError, with_overrides
 from bot.core.ingest import ConversationTracker
@@ -111,6 +112,7 @@ class QuidProNo(commands.AutoShardedBot):
         return datetime.now(UTC)
 
     async def setup_hook(self) -> None:
+        self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
         self.batcher.start()
         self.heartbeat.start()
         for module in pkgutil.iter_modules(exts.__path__, f"{exts.__name__}."):
@@ -149,10 +151,7 @@ class QuidProNo(commands.AutoShardedBot):
 
     async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
         # One failing handler must never stop the bot: log with context (ids, never text) and carry on.
-        where = next((arg for arg in args if hasattr(arg, "guild_id") or hasattr(arg, "guild")), None)
-        guild = getattr(where, "guild_id", None) or getattr(getattr(where, "guild", None), "id", None)
-        channel = getattr(where, "channel_id", None) or getattr(getattr(where, "channel", None), "id", None)
-        log.exception("event=handler_failed handler=%s guild_id=%s channel_id=%s", event_method, guild, channel)
+        handler_failed(event_method, args)
 
     async def _finish_handlers(self) -> None:
         """A demand claimed by a handler still running must get its reply before the HTTP session closes

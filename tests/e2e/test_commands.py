@@ -24,7 +24,7 @@ async def test_an_unexpected_error_gets_a_short_apology_and_the_bot_goes_on(
     monkeypatch.setattr(bot.store.members, "following", broken)
     response = await (await world.standin.slash_command(world.general, world.carol, "following")).wait_response(5)
     assert response.ephemeral and "Sorry, something went wrong" in (response.content or "")
-    assert "event=command_failed command=following" in caplog.text
+    assert "event=interaction_failed where=command:following" in caplog.text
     monkeypatch.undo()
     again = await (await world.standin.slash_command(world.general, world.carol, "following")).wait_response(5)
     assert "You follow: nobody yet." in (again.content or "")

@@ -13,6 +13,8 @@ from typing import Any
 
 import discord
 
+from bot.adapter.errors import GuardedView
+
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "This question is for the person who wrote the message, so only they can answer it. Thanks, though!"
@@ -23,7 +25,7 @@ def question(targets: list[discord.abc.User]) -> str:
     return f"Do you want me to look at whether {names} might follow you back?"
 
 
-class AskView(discord.ui.View):
+class AskView(GuardedView):
     """[Yes] [No] for the author alone; Yes runs `on_yes` once."""
 
     def __init__(self, author_id: int, on_yes: Callable[[], Awaitable[None]], timeout: float) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord.ext import commands
 
+from bot.adapter.errors import GuardedItem
 from bot.adapter.events import VerdictGiven
 from bot.core.model import RequestStatus
 
@@ -78,7 +79,7 @@ async def _send(channel: discord.abc.Messageable, text: str, ping: list[int],
         log.warning("event=connection_post_failed status=%s", error.status)
 
 
-class ConsentButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+class ConsentButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
                     template=r"qpn:consent:(?P<request_id>[0-9]{1,20}):(?P<answer>yes|no)"):
     """"Connect" / "Not now": only the target may press; survives restarts (the request id is in the custom id)."""
 

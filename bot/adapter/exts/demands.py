@@ -14,6 +14,7 @@ import discord
 from discord.ext import commands
 
 from bot.adapter._messages import addresses_bot, channel_and_category, context_of, ids_fit, replied_to_author
+from bot.adapter.errors import GuardedItem
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
 from bot.core.detect import Classification, Decision, detector_for
@@ -182,7 +183,7 @@ class _Answers:
         return self._destination
 
 
-class WhyButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+class WhyButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
                 template=r"qpn:why:(?P<demand_id>[0-9]{1,20})"):
     """"Why?" under a public reply: the private explanation, for the requester only. Survives restarts
     because the demand id travels in the custom id and the explanation is rebuilt from storage."""

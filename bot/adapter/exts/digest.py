@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.adapter.errors import GuardedItem
 from bot.core.quiet import MAX_LISTED, ConnectionHealth, DigestEvery, assess, digest_due, gone_quiet, render_digest
 from bot.storage.quiet import DigestSubscription
 
@@ -138,7 +139,7 @@ class Digest(commands.GroupCog, group_name="digest", group_description="Connecti
         return 1
 
 
-class UnfollowButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+class UnfollowButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
                      template=r"qpn:unfollow:(?P<guild>[0-9]{1,20}):(?P<owner>[0-9]{1,20}):(?P<partner>[0-9]{1,20})"):
     """Unfollow one quiet connection. Silent: only the owner is answered; the other member is never told."""
 

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.errors import GuardedView
 from bot.adapter.exts.digest import quiet_connections
 from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom
 from bot.core.policy import own_bar
@@ -174,7 +175,7 @@ class Members(commands.Cog):
                         "settings. It cannot be undone.", view=view)
 
 
-class ForgetConfirmation(discord.ui.View):
+class ForgetConfirmation(GuardedView):
     def __init__(self, bot: QuidProNo, user_id: int) -> None:
         super().__init__(timeout=300)
         self.bot = bot

@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.errors import GuardedModal
 from bot.adapter.events import ModeratorAlert
 from bot.adapter.permissions import is_manager
 from bot.core.model import AuditAction
@@ -70,7 +71,7 @@ class Terms(commands.GroupCog, group_name="terms", group_description="Your own w
         await _say(interaction, f"{member.mention}'s terms are cleared. The change is in the audit log.")
 
 
-class TermsModal(discord.ui.Modal, title="Your terms"):
+class TermsModal(GuardedModal, title="Your terms"):
     def __init__(self, bot: QuidProNo, current: str | None) -> None:
         super().__init__(timeout=600)
         self.bot = bot

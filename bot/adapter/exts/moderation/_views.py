@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.adapter.errors import GuardedItem
 from bot.adapter.permissions import refuse_unless_manager
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class CancelBackfill(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+class CancelBackfill(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
                     template=r"qpn:backfill:cancel:(?P<guild_id>[0-9]{1,20})"):
     """Cancel under the progress message. The guild travels in the custom id, so it survives restarts."""
 
