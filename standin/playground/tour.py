@@ -39,7 +39,8 @@ STEPS = [
              "Sam has answered Maya's art for weeks; Maya has not answered back yet. So the bot does not decide for "
              "her: it asks Maya, and only Maya can answer."),
     TourStep("accept", "Maya accepts", "maya", "general",
-             "Maya presses Connect. A connection needs consent: nobody else's click would count."),
+             "Maya presses Connect. A connection needs consent: nobody else's click would count. Sam hears of "
+             "it in his direct messages with the bot."),
     TourStep("cap", "The daily cap", "nico", "general",
              "Nico keeps demanding. Past this server's daily limit the bot says one kind word, then stays quiet."),
     TourStep("simulate", "A moderator tries a policy change", "rosa", "general",
@@ -99,6 +100,9 @@ class Tour:
     async def _accept(self) -> None:
         assert self._ask is not None
         await self._click(self._ask, "Connect", self.community.members["maya"])
+        # The bot tells Sam by DM once it has answered the click: the step ends when he has heard.
+        standin = self.community.standin
+        await standin.wait_for_bot_message(standin.dm_channel(self.community.members["sam"]), timeout=ANSWER_TIMEOUT)
 
     async def _cap(self) -> None:
         """Demands at members Nico never asked, until the one past the cap (answered once, kindly). What he

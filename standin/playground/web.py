@@ -31,6 +31,8 @@ STATIC = Path(__file__).parent / "static"
 #: How long the page waits for the bot to answer an interaction (Discord gives the bot 3 s).
 INTERACTION_WAIT = 3.5
 JSON = dict[str, Any]
+#: The channel name the page uses for the viewer's direct messages with the bot.
+DM = "dm"
 
 
 class Playground(Protocol):
@@ -154,6 +156,7 @@ class PlaygroundApp:
             "viewer": str(viewer.id),
             "commands": _commands(community.standin, viewer),
             "tour": self._tour_json(),
+            "dm": {"messages": sum(1 for m in community.standin.dm_channel(viewer).history() if _visible(m, viewer))},
         })
 
     def _tour_json(self) -> JSON:
@@ -163,8 +166,8 @@ class PlaygroundApp:
         return {"position": tour.position, "steps": steps}
 
     async def _messages(self, request: web.Request) -> web.Response:
-        channel = self._channel(request.match_info["channel_id"])
         viewer = self._viewer(request.query.get("as"))
+        channel = self._channel(request.match_info["channel_id"], viewer)
         answered = {m.interaction.id for m in channel.history() if m.interaction and not m.flags & MessageFlags.LOADING}
         # Like Discord, an interaction's first followup takes the place of its "thinking…" message.
         shown = [m for m in channel.history() if _visible(m, viewer)
@@ -200,7 +203,7 @@ class PlaygroundApp:
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
         attachment_id = int(request.match_info["attachment_id"])
-        for message in self._channel(request.match_info["channel_id"]).messages:
+        for message in self.playground.community.standin.state.messages.values():
             for attachment in message.attachments:
                 if attachment.id == attachment_id:
                     return web.Response(body=attachment.content,
@@ -211,8 +214,8 @@ class PlaygroundApp:
 
     async def _send(self, request: web.Request) -> web.Response:
         body = await _body(request)
-        channel = self._channel(request.match_info["channel_id"])
         author = self._viewer(body.get("as"))
+        channel = self._channel(request.match_info["channel_id"], author)
         content = str(body.get("content") or "").strip()
         if not content:
             raise BadRequest("Type a message first.")
@@ -248,8 +251,8 @@ class PlaygroundApp:
 
     async def _command(self, request: web.Request) -> web.Response:
         body = await _body(request)
-        channel = self._channel(str(body.get("channel_id")))
         user = self._viewer(body.get("as"))
+        channel = self._channel(str(body.get("channel_id")), user)
         path = str(body.get("command") or "").split()
         options = self._options(channel, path, body.get("options") or {})
         standin = self.playground.community.standin
@@ -257,8 +260,8 @@ class PlaygroundApp:
 
     async def _autocomplete(self, request: web.Request) -> web.Response:
         body = await _body(request)
-        channel = self._channel(str(body.get("channel_id")))
         user = self._viewer(body.get("as"))
+        channel = self._channel(str(body.get("channel_id")), user)
         path = str(body.get("command") or "").split()
         focused = str(body.get("focused") or "")
         raw = dict(body.get("options") or {})
@@ -343,7 +346,10 @@ class PlaygroundApp:
             return community.newcomer
         raise BadRequest(f"No member {text!r} here.")
 
-    def _channel(self, raw: str) -> Channel:
+    def _channel(self, raw: str, viewer: Member | None = None) -> Channel:
+        """A channel of the server by id or name; "dm" is the viewer's direct messages with the bot."""
+        if raw == DM and viewer is not None:
+            return self.playground.community.standin.dm_channel(viewer)
         for channel in self.playground.community.channels.values():
             if raw in (str(channel.id), channel.name):
                 return channel

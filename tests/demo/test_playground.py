@@ -64,6 +64,9 @@ async def test_the_tour_runs_to_its_end_through_the_real_bot(demo: Demo, client:
     await client.post("/api/tour/next")  # Maya accepts
     replies = _bot_messages(await client.messages("general", "maya"), bot_id)
     assert any(m["content"] == f"<@{sam}> and <@{maya}> are now connected." for m in replies)
+    assert [m["content"] for m in await client.messages("dm", "sam")] == [f"<@{sam}> and <@{maya}> are now connected."]
+    assert (await client.get("/api/world?as=sam"))["dm"]["messages"] == 1
+    assert await client.messages("dm", "maya") == []  # each member sees only their own direct messages
 
     await client.post("/api/tour/next")  # the daily cap
     capped = _bot_messages(await client.messages("general", "nico"), bot_id)[-1]

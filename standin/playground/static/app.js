@@ -50,8 +50,9 @@ async function loadWorld() {
   state.world = world;
   state.worldJson = JSON.stringify(world);
   state.viewer = member(world.viewer).handle;
-  const channel = world.channels.find((c) => c.name === (state.channel || wanted.channel));
-  state.channel = (channel || world.channels[0]).name;
+  const name = state.channel || wanted.channel;
+  const channel = world.channels.find((c) => c.name === name);
+  state.channel = name === "dm" ? "dm" : (channel || world.channels[0]).name;
   if (changed) { renderSidebar(); renderTour(); }
   toHash();
 }
@@ -90,10 +91,17 @@ function renderSidebar() {
     return option;
   }));
   select.value = state.viewer;
-  const channel = world.channels.find((c) => c.name === state.channel);
+  const dm = state.channel === "dm";
+  const channel = dm ? { name: world.bot.name, topic: "Your direct messages with the bot" }
+    : world.channels.find((c) => c.name === state.channel);
+  $("#dm-link").className = dm ? "active" : "";
+  $("#dm-link").onclick = () => { state.channel = "dm"; cancelReply(); renderSidebar(); toHash(); refresh(); };
+  $("#dm-count").textContent = world.dm.messages;
+  $("#dm-count").hidden = dm || !world.dm.messages;
+  $("#channel-sigil").textContent = dm ? "@" : "#";
   $("#channel-name").textContent = channel.name;
   $("#channel-topic").textContent = channel.topic || "";
-  $("#box").placeholder = `Message #${channel.name} as ${me().name}`;
+  $("#box").placeholder = `Message ${dm ? "@" : "#"}${channel.name} as ${me().name}`;
 }
 
 async function setViewer(handle) {
@@ -127,8 +135,20 @@ async function refresh() {
 function renderMessages() {
   const list = $("#messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-  list.replaceChildren(...state.messages.filter((m) => !state.dismissed.has(m.id)).map(renderMessage));
+  const shown = state.messages.filter((m) => !state.dismissed.has(m.id));
+  list.replaceChildren(...shown.map((message, index) => {
+    const node = renderMessage(message);
+    if (continues(shown[index - 1], message)) node.classList.add("grouped");
+    return node;
+  }));
   if (atBottom || !list.dataset.scrolled) { list.scrollTop = list.scrollHeight; list.dataset.scrolled = "1"; }
+}
+
+// Like Discord: the same author again within minutes, plainly, continues the previous message's block.
+function continues(previous, message) {
+  if (!previous || previous.author.id !== message.author.id) return false;
+  if (message.referenced_message || message.interaction_metadata || message.ephemeral || previous.ephemeral) return false;
+  return new Date(message.timestamp) - new Date(previous.timestamp) < 7 * 60 * 1000;
 }
 
 function el(tag, className, text) {
@@ -163,7 +183,11 @@ function renderMessage(message) {
   head.append(time);
   node.append(head);
   if (message.loading) node.append(el("div", "content loading", `${author.name} is thinking…`));
-  else if (message.content) node.append(renderContent(message.content));
+  else if (message.content) {
+    const content = renderContent(message.content);
+    if (message.edited_timestamp) content.append(el("span", "edited", " (edited)"));
+    node.append(content);
+  }
   for (const embed of message.embeds) node.append(renderEmbed(embed));
   for (const attachment of message.attachments) node.append(renderAttachment(attachment));
   for (const row of message.components) node.append(renderRow(message, row));
