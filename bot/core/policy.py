@@ -56,8 +56,9 @@ def decide(
 ) -> Verdict:
     """Decide how to answer `summary.requester_id` demanding that `summary.target_id` follow back.
 
-    The checks run from the most to the least fundamental: nobody follows themselves, the bot
-    follows nobody, nagging stops at the daily cap, a target's own choice beats any score, a
+    The checks run from the most to the least fundamental: nagging stops at the daily cap (whoever
+    the demand names, the bot included), nobody follows themselves, the bot follows nobody, a
+    target's own choice beats any score, a
     repeated demand gets the earlier answer, a target's weekly quota holds, and only then does
     engagement decide, against the target's own bar within the server's bounds.
     `recent_demands` are the requester's demands of the last day (the cap) and cooldown.
@@ -90,11 +91,14 @@ def _evidence(summary: PairSummary, policy: Policy) -> Evidence:
 def _self(case: _Case) -> Verdict | None:
     if case.summary.requester_id != case.summary.target_id:
         return None
-    return case.verdict(Outcome.SELF, Reason("self_demand"))
+    return _cooldown(case) or case.verdict(Outcome.SELF, Reason("self_demand"))
 
 
 def _bot(case: _Case) -> Verdict | None:
-    return case.verdict(Outcome.BOT, Reason("bot_follows_nobody")) if case.target_is_bot else None
+    """Demands aimed at the bot spend the same budget: capped first, then the pair cooldown."""
+    if not case.target_is_bot:
+        return None
+    return _cooldown(case) or case.verdict(Outcome.BOT, Reason("bot_follows_nobody"))
 
 
 def _capped(case: _Case) -> Verdict | None:
@@ -149,7 +153,7 @@ def _quota(case: _Case) -> Verdict | None:
 
 
 _RULES: tuple[Callable[[_Case], Verdict | None], ...] = (
-    _self, _bot, _capped, _opted_out, _cooldown, _already_following, _quota,
+    _capped, _self, _bot, _opted_out, _cooldown, _already_following, _quota,
 )
 
 

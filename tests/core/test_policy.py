@@ -158,3 +158,14 @@ def test_the_daily_cap_stops_nagging_with_the_numbers() -> None:
     assert verdict.reasons[0].numbers == {"demands_today": POLICY.daily_demand_cap, "cap": POLICY.daily_demand_cap}
     yesterday = [PastDemand(d.target_id, d.outcome, d.at - timedelta(days=1)) for d in today]
     assert verdict_for(summary(out=50, into=50), demands=yesterday).outcome is Outcome.CONNECT
+
+
+def test_demands_aimed_at_the_bot_spend_the_same_cap_and_cooldown() -> None:
+    """Issue 9: 60 "@bot follow me back" got 60 answers; the cap and the cooldown now cover them."""
+    bot_id = 99
+    at_cap = [PastDemand(100 + i, Outcome.DECLINE, NOW - timedelta(hours=1)) for i in range(POLICY.daily_demand_cap)]
+    assert verdict_for(summary(target=bot_id), demands=at_cap, bot=True).outcome is Outcome.CAPPED
+    just_now = [PastDemand(bot_id, Outcome.BOT, NOW - timedelta(minutes=1))]
+    assert verdict_for(summary(target=bot_id), demands=just_now, bot=True).outcome is Outcome.COOLDOWN
+    assert verdict_for(summary(target=bot_id), bot=True).outcome is Outcome.BOT
+    assert verdict_for(summary(requester=ALICE, target=ALICE), demands=at_cap).outcome is Outcome.CAPPED

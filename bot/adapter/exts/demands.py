@@ -17,6 +17,7 @@ from bot.adapter._messages import addresses_bot, channel_and_category, context_o
 from bot.adapter.errors import GuardedItem
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
+from bot.core.budget import Allowance
 from bot.core.detect import Classification, Decision, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 HELP = ("Hi! I answer \"follow me back\" demands with an honest look at how you two actually interact. "
         "Mention me with a demand (\"@me follow me back\", or reply to someone's message) to try it, "
         "or use /about to learn what I do and what I store.")
+HELP_EVERY = timedelta(hours=1)
 NOT_YOURS = ("This explanation belongs to the person who asked. "
              "Mention me with your own demand if you'd like one of your own.")
 
@@ -44,6 +46,7 @@ class Demands(commands.Cog):
         self.bot = bot
         # One demand at a time per requester, so two quick demands cannot both slip past the cooldown or cap.
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
+        self._help = Allowance(HELP_EVERY)  # a plain mention gets help once an hour, not a reply each time
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -65,7 +68,16 @@ class Demands(commands.Cog):
             await ask(message, targets, lambda: self._answer_all(message, classification, settings),
                       settings.detection.ask_timeout_seconds, reply_nonce(message.id, "ask"))
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
+            await self._help_once(message, settings)
+
+    async def _help_once(self, message: discord.Message, settings: Settings) -> None:
+        assert message.guild is not None
+        if self._help.take((message.guild.id, message.author.id), self.bot.now()):
             await _Answers(message, settings.scope.reply_mode).slot("help").send(HELP, None)
+            return
+        log.info("event=reply_withheld reason=help_budget guild_id=%s channel_id=%s message_id=%s",
+                 message.guild.id, message.channel.id, message.id)
+        self.bot.dispatch("reply_withheld", message.id)
 
     async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings) -> None:
         assert message.guild is not None and self.bot.user is not None
