@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.model import Outcome, PairSummary, PastDemand, Preferences
+from bot.core.model import Outcome, PairSummary, PastDemand, Preferences, Verdict
 from bot.core.policy import decide
 from bot.core.scoring import HistorySpan, PairHistory, span_for, summarize
 from bot.core.settings import Policy
+from bot.core.stats import OWN_BAR, members_own_choices
 
 _NOUNS: dict[Outcome, tuple[str, str]] = {
     Outcome.CONNECT: ("connection", "connections"),
@@ -70,6 +71,8 @@ class Simulation:
     transitions: Counter[tuple[Outcome, Outcome]]  # (under the current policy, under the new one) -> count
     drifted: int  # answered differently today under the current policy than when stored
     affected: frozenset[int] = frozenset()  # requesters at least one of whose answers would change
+    own_bar: int = 0  # declines under the changed policy due to a target's own bar
+    quota: int = 0  # answers under the changed policy due to a target's weekly quota
 
     @property
     def changed(self) -> int:
@@ -77,24 +80,31 @@ class Simulation:
 
 
 def outcome_under(replay: Replay, policy: Policy, *, changed: bool) -> Outcome:
+    return verdict_under(replay, policy, changed=changed).outcome
+
+
+def verdict_under(replay: Replay, policy: Policy, *, changed: bool) -> Verdict:
     summary = replay.summary_new if changed else replay.summary_now
     return decide(summary, policy, replay.preferences, replay.earlier_demands, replay.at,
-                  target_is_bot=replay.target_is_bot).outcome
+                  target_is_bot=replay.target_is_bot)
 
 
 def simulate(replays: Iterable[Replay], current: Policy, changed: Policy) -> Simulation:
     transitions: Counter[tuple[Outcome, Outcome]] = Counter()
     affected: set[int] = set()
-    drifted = replayed = 0
+    drifted = replayed = own_bar = quota = 0
     for replay in replays:
         before = outcome_under(replay, current, changed=False)
-        after = outcome_under(replay, changed, changed=True)
+        verdict = verdict_under(replay, changed, changed=True)
+        after = verdict.outcome
+        own_bar += after is Outcome.DECLINE and OWN_BAR in verdict.reason_codes
+        quota += after is Outcome.QUOTA
         transitions[before, after] += 1
         drifted += before != replay.stored
         replayed += 1
         if before != after:
             affected.add(replay.requester_id)
-    return Simulation(replayed, transitions, drifted, frozenset(affected))
+    return Simulation(replayed, transitions, drifted, frozenset(affected), own_bar, quota)
 
 
 def describe(simulation: Simulation, key: str, value: str, days: int) -> str:
@@ -104,6 +114,8 @@ def describe(simulation: Simulation, key: str, value: str, days: int) -> str:
         return head + ": there are no stored demands to replay, so nothing would change."
     lines = [head + ":"]
     lines += [f"- {line}" for line in transition_lines(simulation)] or ["- nothing would change."]
+    if own_choices := members_own_choices(simulation.own_bar, simulation.quota, would=True):
+        lines.append(f"Under it, {own_choices}")
     lines.append(f"{simulation.replayed - simulation.changed} answers would stay the same. Nothing has been applied.")
     if simulation.drifted:
         lines.append(f"({simulation.drifted} demands would already be answered differently under the current"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.core.model import Outcome
@@ -19,6 +19,7 @@ GROUPS: dict[str, tuple[Outcome, ...]] = {
 }
 # Each group's colour, the same in the PNG chart and on the dashboard.
 GROUP_COLOURS = {"connected": "#2e9e5b", "asked the target": "#3b7dd8", "declined": "#d9822b", "other": "#9aa0a6"}
+OWN_BAR = "target_own_bar"  # the reason code of a decline due to the target's own bar
 _GROUP_OF = {outcome: group for group, outcomes in GROUPS.items() for outcome in outcomes}
 
 
@@ -27,6 +28,7 @@ class DemandRow:
     created_at: datetime
     requester_id: int
     outcome: Outcome
+    reason_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,7 @@ class Stats:
     top_requesters: tuple[tuple[int, int], ...]  # (user id, demands), busiest first
     connections_on_the_spot: int  # connect verdicts
     connections_accepted: int  # proposals the target accepted
+    own_bar_declines: int = 0  # declines due to the target's own bar (the server's default would not decline)
 
     @property
     def total(self) -> int:
@@ -52,14 +55,17 @@ def compute(rows: Iterable[DemandRow], accepted: int, *, today: date, days: int,
     first = today - timedelta(days=days - 1)
     per_day: Counter[tuple[date, Outcome]] = Counter()
     requesters: Counter[int] = Counter()
+    own_bar = 0
     for row in rows:
         day = row.created_at.date()
         if first <= day <= today:
             per_day[day, row.outcome] += 1
             requesters[row.requester_id] += 1
+            own_bar += row.outcome is Outcome.DECLINE and OWN_BAR in row.reason_codes
     busiest = sorted(requesters.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return from_counts(((day, outcome, n) for (day, outcome), n in per_day.items()), busiest, accepted,
-                       today=today, days=days)
+    stats = from_counts(((day, outcome, n) for (day, outcome), n in per_day.items()), busiest, accepted,
+                        today=today, days=days)
+    return replace(stats, own_bar_declines=own_bar)
 
 
 def from_counts(day_counts: Iterable[tuple[date, Outcome, int]], top_requesters: Iterable[tuple[int, int]],
@@ -97,9 +103,23 @@ def render(stats: Stats, *, mention: bool = True) -> str:
     lines.append(f"Outcomes: {mix}")
     lines.append(f"Connections made: {stats.connections} ({stats.connections_on_the_spot} on the spot,"
                  f" {stats.connections_accepted} accepted when asked)")
+    if line := members_own_choices(stats.own_bar_declines, stats.outcomes.get(Outcome.QUOTA, 0)):
+        lines.append(line)
     people = ", ".join(f"{f'<@{user}>' if mention else user} ({count})" for user, count in stats.top_requesters)
     lines.append(f"Top requesters: {people}")
     lines.append("Per day (last 7): " + ", ".join(
         f"{day.strftime('%m-%d')} {sum(counts[i] for counts in stats.per_day.values())}"
         for i, day in list(enumerate(stats.days))[-7:]))
     return "\n".join(lines)
+
+
+def members_own_choices(own_bar: int, quota: int, *, would: bool = False) -> str | None:
+    """"3 declines were due to a member's own bar": what members' own bars and quotas changed, if anything."""
+    verb = "would be" if would else ("was" if own_bar == 1 else "were")
+    parts = []
+    if own_bar:
+        parts.append(f"{own_bar} decline{'s' if own_bar != 1 else ''} {verb} due to a member's own bar")
+    if quota:
+        verb = "would be" if would else ("was" if quota == 1 else "were")
+        parts.append(f"{quota} answer{'s' if quota != 1 else ''} {verb} due to a member's weekly quota")
+    return "; ".join(parts) + "." if parts else None

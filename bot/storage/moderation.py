@@ -46,11 +46,12 @@ class ModerationStore:
     # --- statistics -------------------------------------------------------------------------------
 
     async def demand_rows(self, guild_id: int, since: datetime) -> list[DemandRow]:
-        query = select(Demand.created_at, Demand.requester_id, Demand.outcome).where(
+        query = select(Demand.created_at, Demand.requester_id, Demand.outcome, Demand.reasons).where(
             Demand.guild_id == guild_id, Demand.created_at >= since)
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [DemandRow(aware(at), requester, Outcome(outcome)) for at, requester, outcome in rows]
+        return [DemandRow(aware(at), requester, Outcome(outcome), _codes(reasons))
+                for at, requester, outcome, reasons in rows]
 
     async def accepted_connections(self, guild_id: int, since: datetime) -> int:
         r = ConnectionRequest
@@ -110,3 +111,10 @@ class ModerationStore:
             detail = (await connection.execute(query)).scalar_one_or_none()
         return dict(detail) if detail is not None else None
 
+
+
+def _codes(reasons: object) -> tuple[str, ...]:
+    """Reason codes of a stored verdict; anything malformed counts as none."""
+    if not isinstance(reasons, list):
+        return ()
+    return tuple(str(reason["code"]) for reason in reasons if isinstance(reason, dict) and "code" in reason)

@@ -11,6 +11,7 @@ from bot.core.policy import decide
 from standin import Member, Permissions
 from tests.e2e.conftest import World, script_alice_and_bob
 from tests.e2e.test_members import button, command, consent_request, demand, press
+from tests.e2e.test_moderation import run
 from tests.factories import pair_summary
 
 
@@ -52,6 +53,10 @@ async def test_a_stingy_target_declines_what_the_server_would_connect_and_says_w
     assert private
     assert f"<@{world.carol.id}> asks for more back-and-forth than this server's default" in why
     assert "stingy" not in why and "quota" not in why and "words" not in why  # nothing else about Carol
+
+    mod = world.standin.add_member(world.guild, "mod", permissions=Permissions.MANAGE_GUILD)
+    stats = await run(world, mod, "quidpro stats")
+    assert "1 decline was due to a member's own bar" in stats
 
 
 async def test_a_target_past_their_quota_gets_the_kind_quota_answer(world: World, bot: QuidProNo) -> None:
