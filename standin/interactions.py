@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,11 @@ class InteractionHandle:
         """The ``count``-th edit of the original response (the PATCH body)."""
         await self._wait(lambda: len(self.edits) >= count, timeout, f"{count} edit(s) of @original")
         return self.edits[count - 1]
+
+    async def wait_content(self, predicate: Callable[[str], bool], timeout: float = 5.0) -> str:
+        """What the user sees as the original response, once it satisfies ``predicate`` (after edits)."""
+        await self._wait(lambda: predicate(self.final_content() or ""), timeout, "matching content")
+        return self.final_content() or ""
 
     async def _wait(self, ready: Any, timeout: float, what: str) -> None:
         try:

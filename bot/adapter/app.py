@@ -7,7 +7,7 @@ import contextlib
 import logging
 import pkgutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +47,8 @@ def intents_for(settings: Settings) -> discord.Intents:
 
 class QuidProNo(commands.AutoShardedBot):
     def __init__(self, settings: Settings, store: Store, *, shard_count: int | None = None,
-                 shard_ids: Sequence[int] | None = None) -> None:
+                 shard_ids: Sequence[int] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         super().__init__(
             command_prefix=(),  # no text commands: slash commands only (see on_message)
             help_command=None,
@@ -63,6 +64,7 @@ class QuidProNo(commands.AutoShardedBot):
         guard_parsers(self._connection.parsers)  # a payload discord.py cannot parse is skipped, not fatal
         self.settings = settings
         self.store = store
+        self._clock = clock
         self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds,
                                     settings.ingest.max_pending)
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
@@ -107,9 +109,9 @@ class QuidProNo(commands.AutoShardedBot):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.settings_for(guild.id)
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
+    def now(self) -> datetime:
+        """The time every decision and record uses (the clock is injectable, so tests need not sleep)."""
+        return self._clock()
 
     async def setup_hook(self) -> None:
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]

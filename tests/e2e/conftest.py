@@ -19,9 +19,10 @@ import yaml
 from bot.adapter.app import QuidProNo
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
-from bot.storage.migrate import upgrade
 from standin import Channel, Guild, Member, Message, StandIn
 from standin.harness import running_client
+from tests.clock import Clock
+from tests.conftest import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 # Quick, test-friendly timings; everything else is config.yaml's defaults.
@@ -73,7 +74,7 @@ class BotProcess:
     def __init__(self, standin: StandIn, workdir: Path, config: dict[str, dict[str, Any]]) -> None:
         self.standin = standin
         self.workdir = workdir
-        self.database_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
+        self.database_url = migrated_sqlite(workdir, "bot.db")
         self.config_path = workdir / "config.yaml"
         self.write_config(**config)
         self.log_path = workdir / "bot.log"
@@ -90,7 +91,7 @@ class BotProcess:
     async def start(self, timeout: float = 30.0) -> None:
         env = {**os.environ, **self.standin.env(), "DISCORD_TOKEN": self.standin.token,
                "DATABASE_URL": self.database_url, "QUIDPRONO_CONFIG": str(self.config_path)}
-        mark = self.standin.mark()
+        mark, ready_logged = self.standin.mark(), self.log().count("event=ready ")
         with self.log_path.open("a") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", cwd=self.workdir, env=env,
@@ -99,16 +100,24 @@ class BotProcess:
         # Ready means: connected, and the slash commands synced (the last step of its setup).
         await self.standin.wait_for("PUT", r"/applications/\d+/commands", since=mark, timeout=timeout)
         await self.standin.wait_for_ready(timeout=timeout)
-        await asyncio.sleep(0.3)  # on_ready follows guild_ready_timeout later
+        # on_ready follows guild_ready_timeout later: its log line is the signal (a file, so polled).
+        async with asyncio.timeout(timeout):
+            while self.log().count("event=ready ") == ready_logged:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
 
     async def stop(self, timeout: float = 20.0) -> int:
         assert self.process is not None
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
+        return await self.exited(timeout)
+
+    async def exited(self, timeout: float = 20.0) -> int:
+        """The exit code, once the process ends by itself (a second SIGTERM could kill it while it exits)."""
+        assert self.process is not None
         return await asyncio.wait_for(self.process.wait(), timeout)
 
     def log(self) -> str:
-        return self.log_path.read_text()
+        return self.log_path.read_text() if self.log_path.exists() else ""
 
     @contextlib.asynccontextmanager
     async def store(self) -> AsyncIterator[Store]:
@@ -137,20 +146,89 @@ async def bot_process(world: World, tmp_path: Path) -> AsyncIterator[BotProcess]
 
 
 @contextlib.asynccontextmanager
-async def inprocess_bot(world: World, tmp_path: Path, **sections: dict[str, Any]) -> AsyncIterator[QuidProNo]:
-    """The real bot in the test's own event loop, with fast settings and `sections` on top."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await asyncio.to_thread(upgrade, url)
+async def inprocess_bot(world: World, tmp_path: Path, clock: Clock | None = None,
+                        **sections: dict[str, Any]) -> AsyncIterator[QuidProNo]:
+    """The real bot in the test's own event loop, with fast settings and `sections` on top. Its database,
+    `tmp_path/bot.db`, is a copy of the migrated template, or what an earlier bot there left."""
+    path = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{path}" if path.exists() else migrated_sqlite(tmp_path, path.name)
     config: dict[str, Any] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.05}}
     settings = Settings.model_validate({**config, **sections})
     store = Store(make_engine(url))
-    client = QuidProNo(settings, store, shard_count=1)
+    client = QuidProNo(settings, store, shard_count=1, clock=(clock or Clock()).now)
     async with running_client(world.standin, client):
         yield client
     await store.close()
 
 
+class BotRunner:
+    """The real bot in-process, started, stopped and restarted at will over one database and one clock."""
+
+    def __init__(self, world: World, workdir: Path) -> None:
+        self.world = world
+        self.workdir = workdir
+        self.clock = Clock()
+        self.sections: dict[str, dict[str, Any]] = {}
+        self._running: contextlib.AsyncExitStack | None = None
+        self.client: QuidProNo | None = None
+
+    def configure(self, **sections: dict[str, Any]) -> None:
+        """Settings for the next start, on top of the fast test settings."""
+        self.sections = sections
+
+    async def start(self) -> QuidProNo:
+        assert self._running is None, "already running"
+        self._running = contextlib.AsyncExitStack()
+        self.client = await self._running.enter_async_context(
+            inprocess_bot(self.world, self.workdir, self.clock, **self.sections))
+        return self.client
+
+    async def stop(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            await running.aclose()
+
+    async def restart(self) -> QuidProNo:
+        await self.stop()
+        return await self.start()
+
+    @property
+    def bot(self) -> QuidProNo:
+        assert self.client is not None, "not started"
+        return self.client
+
+
+HANDLER_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispatch-")
+
+
+async def settle(world: World, timeout: float = 10.0) -> None:
+    """The positive signal that an in-process bot is done with everything the stand-in sent so far:
+    an /about sent after it is answered (the gateway delivers in order, so all before it was dispatched),
+    then every event handler discord.py started has finished (and the handlers those started)."""
+    about = await world.standin.slash_command(world.general, world.alice, "about")
+    await about.wait_response(timeout)
+    me = asyncio.current_task()
+    async with asyncio.timeout(timeout):
+        while pending := [task for task in asyncio.all_tasks() if task is not me and not task.done()
+                          and task.get_name().startswith(HANDLER_TASKS)]:
+            await asyncio.wait(pending)
+
+
 @pytest.fixture
-async def bot(world: World, tmp_path: Path) -> AsyncIterator[QuidProNo]:
-    async with inprocess_bot(world, tmp_path) as client:
+def clock() -> Clock:
+    """The `bot` fixture's clock: move it on instead of sleeping."""
+    return Clock()
+
+
+@pytest.fixture
+async def bot(world: World, tmp_path: Path, clock: Clock) -> AsyncIterator[QuidProNo]:
+    async with inprocess_bot(world, tmp_path, clock) as client:
         yield client
+
+
+@pytest.fixture
+async def runner(world: World, tmp_path: Path) -> AsyncIterator[BotRunner]:
+    """A bot not yet started: `configure` it, then `start` (and `restart`) it."""
+    bot_runner = BotRunner(world, tmp_path)
+    yield bot_runner
+    await bot_runner.stop()

@@ -1,11 +1,14 @@
-"""Members mention the bot with demands; the bot answers through the real discord.py client."""
+"""Members mention the bot with demands; the bot (in-process) answers through the real discord.py client."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
+
 from standin import Message
-from tests.e2e.conftest import BotProcess, World, script_alice_and_bob
+from tests.e2e.conftest import BotRunner, World, script_alice_and_bob, settle
 
 
 async def _demand(world: World, author: Any, content: str) -> tuple[Message, Message]:
@@ -28,8 +31,10 @@ def _why_button(reply: Message) -> str:
     return str(buttons[0]["custom_id"])
 
 
-async def test_newcomer_is_declined_kindly_and_only_she_sees_why(world: World, bot_process: BotProcess) -> None:
-    await bot_process.start()
+async def test_newcomer_is_declined_kindly_and_only_she_sees_why(world: World, runner: BotRunner,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    await runner.start()
     await script_alice_and_bob(world)
 
     demand, reply = await _demand(world, world.carol, f"{world.bot_mention} <@{world.alice.id}> follow me back!")
@@ -49,17 +54,16 @@ async def test_newcomer_is_declined_kindly_and_only_she_sees_why(world: World, b
     private, not_mine = await _why(world, reply, world.bob)
     assert private and "belongs to the person who asked" in not_mine
 
-    async with bot_process.store() as store:
-        stored = await store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
+    stored = await runner.bot.store.latest_demand(world.guild.id, world.carol.id, world.alice.id)
     assert stored is not None and stored.outcome == "decline" and stored.message_id == demand.id
-    log = bot_process.log()
+    log = caplog.text
     assert "event=demand_answered" in log
     assert world.standin.token not in log and "follow me back" not in log  # no token, no message text
-    assert "level=ERROR" not in log
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
-async def test_engaged_member_gets_a_connection(world: World, bot_process: BotProcess) -> None:
-    await bot_process.start()
+async def test_engaged_member_gets_a_connection(world: World, runner: BotRunner) -> None:
+    await runner.start()
     await script_alice_and_bob(world)
 
     _, reply = await _demand(world, world.bob, f"{world.bot_mention} <@{world.alice.id}> f4f?")
@@ -67,34 +71,35 @@ async def test_engaged_member_gets_a_connection(world: World, bot_process: BotPr
     assert "real connection" in reply.content
     _, why = await _why(world, reply, world.bob)
     assert "your engagement scores" in why and "A way to get there" not in why
-    async with bot_process.store() as store:
-        stored = await store.latest_demand(world.guild.id, world.bob.id, world.alice.id)
+    stored = await runner.bot.store.latest_demand(world.guild.id, world.bob.id, world.alice.id)
     assert stored is not None and stored.outcome == "connect"
     assert stored.evidence["in_reply"] >= 4 and stored.evidence["in_reaction"] >= 4
 
 
-async def test_demanding_that_the_bot_follow_back(world: World, bot_process: BotProcess) -> None:
-    await bot_process.start()
+async def test_demanding_that_the_bot_follow_back(world: World, runner: BotRunner) -> None:
+    await runner.start()
     _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back pls")
     assert "I don't follow anyone" in reply.content
 
 
-async def test_a_mention_that_is_not_a_demand_gets_help(world: World, bot_process: BotProcess) -> None:
-    await bot_process.start()
+async def test_a_mention_that_is_not_a_demand_gets_help(world: World, runner: BotRunner) -> None:
+    await runner.start()
     _, reply = await _demand(world, world.dave, f"{world.bot_mention} hello, what do you do?")
     assert "/about" in reply.content and reply.components == []
 
 
-async def test_silent_setting_ignores_mentions_that_are_not_demands(world: World, bot_process: BotProcess) -> None:
-    bot_process.write_config(discord={"non_demand_mention": "silent"})
-    await bot_process.start()
+async def test_silent_setting_ignores_mentions_that_are_not_demands(world: World, runner: BotRunner) -> None:
+    runner.configure(discord={"non_demand_mention": "silent"})
+    await runner.start()
     await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} hello there")
     _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back")  # still answers demands
+    await settle(world)
     assert world.standin.bot_messages(world.general) == [reply]
 
 
-async def test_a_channel_closed_to_the_bot_does_not_stop_it(world: World, bot_process: BotProcess) -> None:
-    await bot_process.start()
+async def test_a_channel_closed_to_the_bot_does_not_stop_it(world: World, runner: BotRunner,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    await runner.start()
     refusal = world.standin.refuse_posts(world.art)
     await world.standin.send_message(world.art, world.carol, f"{world.bot_mention} <@{world.alice.id}> f4f")
     await world.standin.wait_for("POST", rf"/channels/{world.art.id}/messages", timeout=10)
@@ -102,16 +107,14 @@ async def test_a_channel_closed_to_the_bot_does_not_stop_it(world: World, bot_pr
 
     _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back")  # still alive
     assert reply.content
-    async with bot_process.store() as store:  # the refused verdict was recorded anyway
-        assert await store.latest_demand(world.guild.id, world.carol.id, world.alice.id) is not None
-    assert "reply_forbidden" in bot_process.log()
+    # The refused verdict was recorded anyway.
+    assert await runner.bot.store.latest_demand(world.guild.id, world.carol.id, world.alice.id) is not None
+    assert "reply_forbidden" in caplog.text
 
 
-async def test_why_button_still_works_after_a_restart(world: World, bot_process: BotProcess) -> None:
-    await bot_process.start()
+async def test_why_button_still_works_after_a_restart(world: World, runner: BotRunner) -> None:
+    await runner.start()
     _, reply = await _demand(world, world.carol, f"{world.bot_mention} <@{world.alice.id}> sub4sub")
-    assert await bot_process.stop() == 0
-
-    await bot_process.start()
+    await runner.restart()
     private, why = await _why(world, reply, world.carol)
     assert private and "the policy asks" in why

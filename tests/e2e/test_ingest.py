@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from bot.adapter.app import QuidProNo
 from bot.storage.models import InteractionEvent
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, settle
 
 Row = tuple[int, int, str, int]
 
@@ -19,11 +17,6 @@ async def rows(bot: QuidProNo) -> set[Row]:
     async with bot.store.engine.connect() as connection:
         result = await connection.execute(select(e.actor_id, e.target_id, e.kind, e.source_id))
         return {(actor, target, kind, source) for actor, target, kind, source in result}
-
-
-async def settle(world: World) -> None:
-    await world.standin.flush()
-    await asyncio.sleep(0.1)  # let the client's handlers run
 
 
 async def test_replies_mentions_and_reactions_are_recorded_without_text(world: World, bot: QuidProNo) -> None:

@@ -17,8 +17,8 @@ async def test_sigterm_loses_no_event_sent_before_it(world: World, bot_process: 
     bot_process.write_config(ingest={"flush_interval_seconds": 300, "batch_size": 50_000})
     await bot_process.start()
     sent: list[Message] = []
-    streaming = True
-    enough = asyncio.Event()
+    streaming, goal = True, 300
+    reached = asyncio.Event()
 
     async def stream() -> None:
         previous: Message | None = None
@@ -28,20 +28,22 @@ async def test_sigterm_loses_no_event_sent_before_it(world: World, bot_process: 
             author = world.alice if turn % 2 == 0 else world.bob
             previous = await world.standin.send_message(world.general, author, "", reply_to=previous)
             sent.append(previous)
-            if len(sent) == 300:
-                enough.set()
+            if len(sent) >= goal:
+                reached.set()
             await asyncio.sleep(0.001)
 
     streamer = asyncio.create_task(stream())
-    await asyncio.wait_for(enough.wait(), timeout=30)
+    await asyncio.wait_for(reached.wait(), timeout=30)
     before_signal = list(sent)
     assert bot_process.process is not None
     bot_process.process.send_signal(signal.SIGTERM)
-    await asyncio.sleep(0.2)  # the stream goes on while the bot stops
+    goal = len(before_signal) + 50  # the stream goes on while the bot stops
+    reached.clear()
+    await asyncio.wait_for(reached.wait(), timeout=30)
     streaming = False
     await streamer
 
-    assert await bot_process.stop() == 0
+    assert await bot_process.exited() == 0
     async with bot_process.store() as store, store.engine.connect() as connection:
         stored = set((await connection.execute(
             select(InteractionEvent.source_id).where(InteractionEvent.kind == "reply"))).scalars())
