@@ -12,15 +12,13 @@ import pytest
 from bot.adapter.cluster import pace_identify
 from bot.storage import Store, make_engine
 from bot.storage.coordination import Coordinator
-from bot.storage.migrate import upgrade
 
 
 @pytest.fixture
-async def two_processes(database_url: str) -> AsyncIterator[tuple[Coordinator, Coordinator]]:
+async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Coordinator, Coordinator]]:
     """Two coordinators with their own engines, as two processes of a cluster would have."""
-    await asyncio.to_thread(upgrade, database_url)
-    engines = [make_engine(database_url), make_engine(database_url)]
-    if database_url.startswith("sqlite"):  # one process: both share the in-process locks
+    engines = [make_engine(migrated_url), make_engine(migrated_url)]
+    if migrated_url.startswith("sqlite"):  # one process: both share the in-process locks
         first = Coordinator(engines[0])
         yield first, first
     else:
@@ -71,9 +69,8 @@ async def test_identifies_of_one_bucket_are_spaced_across_processes(
     assert min(finished[1], finished[3]) - min(finished[0], finished[2]) < 0.3
 
 
-async def test_other_writers_changes_are_heard(postgres_url: str) -> None:
-    await asyncio.to_thread(upgrade, postgres_url)
-    listener, writer = Store(make_engine(postgres_url)), Store(make_engine(postgres_url))
+async def test_other_writers_changes_are_heard(postgres_migrated: str) -> None:
+    listener, writer = Store(make_engine(postgres_migrated)), Store(make_engine(postgres_migrated))
     heard: asyncio.Queue[int] = asyncio.Queue()
     try:
         async with Coordinator(listener.engine).guild_changes(heard.put_nowait):
