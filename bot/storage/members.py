@@ -66,10 +66,9 @@ class PendingRequest:
 
 
 class MemberStore:
-    def __init__(self, engine: AsyncEngine, insert: Callable[..., Any], forget_cached: Callable[[int, int], object]):
+    def __init__(self, engine: AsyncEngine, insert: Callable[..., Any]):
         self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
         self._insert = insert
-        self._forget_cached = forget_cached
 
     # --- preferences ----------------------------------------------------------------------------
 
@@ -268,7 +267,6 @@ class MemberStore:
 
     async def forget(self, guild_id: int, user_id: int) -> None:
         """Erase every row about one member in one guild, in one transaction."""
-        self._forget_cached(guild_id, user_id)
         async with self._sessions.begin() as session:
             for table, columns in MEMBER_COLUMNS:
                 about = [getattr(table, column) == user_id for column in columns]

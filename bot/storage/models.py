@@ -32,6 +32,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # Autoincrementing 64-bit keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
+# Ids people see (a Why? button's demand, a consent request, audit "Verdict #N") must never come back
+# after an erasure: SQLite reuses the highest freed rowid unless the table says AUTOINCREMENT.
+# PostgreSQL's sequences never go back anyway.
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -108,7 +112,8 @@ class Demand(Base):
                       Index("ix_demands_pair", "guild_id", "requester_id", "target_id", "created_at"),
                       # Exactly one answer per demand: a message names a target once, whoever sees it first
                       # (a replayed dispatch, a second process) records it; everyone else stays silent.
-                      UniqueConstraint("guild_id", "message_id", "target_id", name="uq_demands_source"))
+                      UniqueConstraint("guild_id", "message_id", "target_id", name="uq_demands_source"),
+                      NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     guild_id: Mapped[int]
@@ -154,7 +159,8 @@ class ConnectionRequest(Base):
 
     __tablename__ = "connection_requests"
     __table_args__ = (Index("ix_connection_requests_target", "guild_id", "target_id", "status"),
-                      Index("ix_connection_requests_expiry", "status", "expires_at"))
+                      Index("ix_connection_requests_expiry", "status", "expires_at"),
+                      NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     guild_id: Mapped[int]
@@ -171,7 +177,7 @@ class AuditEntry(Base):
     """Who changed what in a guild's configuration, and when."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_guild", "guild_id", "created_at"),)
+    __table_args__ = (Index("ix_audit_log_guild", "guild_id", "created_at"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     guild_id: Mapped[int]

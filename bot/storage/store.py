@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    case,
     delete,
     func,
     literal,
@@ -42,7 +41,6 @@ from bot.storage.quiet import QuietStore
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
-FIRST_SEEN_CACHE = 200_000
 TOP_CHANNEL_SAMPLE = 200
 CONNECTION_VIAS = ("consent", "auto_accept")  # how follows made by a connection are recorded
 
@@ -76,11 +74,9 @@ class Store:
         self._insert_events_sql = str(insert_events.compile(dialect=engine.dialect))
         processor = InteractionEvent.__table__.c.occurred_at.type.bind_processor(engine.dialect)
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
-        # Members whose first_seen is known to be no later than this: their events need no upsert.
-        self._first_seen: dict[tuple[int, int], datetime] = {}
         insert_posts = self._insert(Post).inline().values(dict.fromkeys(POST_COLUMNS)).on_conflict_do_nothing()
         self._insert_posts_sql = str(insert_posts.compile(dialect=engine.dialect))
-        self.members = MemberStore(engine, self._insert, lambda guild, user: self._first_seen.pop((guild, user), None))
+        self.members = MemberStore(engine, self._insert)
         self.quiet = QuietStore(engine, self._insert)
 
     async def close(self) -> None:
@@ -104,26 +100,22 @@ class Store:
                     (p.guild_id, p.channel_id, p.message_id, p.author_id, to_db(p.created_at)) for p in posts])
 
     async def _note_first_seen(self, connection: AsyncConnection, events: Sequence[Interaction]) -> None:
+        """Every batch upserts its members' first_seen. No in-process cache of it: a purge or a forget-me,
+        here or in another process, would leave it stale (issue #10, bug 1); the conditional upsert is cheap."""
         earliest: dict[tuple[int, int], datetime] = {}
         for event in events:
             key = (event.guild_id, event.actor_id)
-            known = earliest.get(key) or self._first_seen.get(key)
+            known = earliest.get(key)
             if known is None or event.occurred_at < known:
                 earliest[key] = event.occurred_at
-        if not earliest:
-            return
-        self._first_seen.update(earliest)
-        while len(self._first_seen) > FIRST_SEEN_CACHE:
-            del self._first_seen[next(iter(self._first_seen))]
         rows = [{"guild_id": g, "user_id": u, "first_seen": at} for (g, u), at in sorted(earliest.items())]
         statement = self._insert(Member)
-        # A backfill may bring older history later: first_seen only ever moves back in time.
+        # A backfill may bring older history later: first_seen only ever moves back in time (and a row
+        # that already knows an earlier time is not written at all).
         statement = statement.on_conflict_do_update(
             index_elements=[Member.guild_id, Member.user_id],
-            set_={"first_seen": case(
-                (statement.excluded.first_seen < Member.first_seen, statement.excluded.first_seen),
-                else_=Member.first_seen,
-            )},
+            set_={"first_seen": statement.excluded.first_seen},
+            where=statement.excluded.first_seen < Member.first_seen,
         )
         await connection.execute(statement, rows)
 
