@@ -152,7 +152,8 @@ async def inprocess_bot(world: World, tmp_path: Path, clock: Clock | None = None
     `tmp_path/bot.db`, is a copy of the migrated template, or what an earlier bot there left."""
     path = tmp_path / "bot.db"
     url = f"sqlite+aiosqlite:///{path}" if path.exists() else migrated_sqlite(tmp_path, path.name)
-    config: dict[str, Any] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.05}}
+    config: dict[str, Any] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.05},
+                              "health": {"heartbeat_file": str(tmp_path / "heartbeat.json")}}  # not in the checkout
     settings = Settings.model_validate({**config, **sections})
     store = Store(make_engine(url))
     client = QuidProNo(settings, store, shard_count=1, clock=(clock or Clock()).now)
