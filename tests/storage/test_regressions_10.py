@@ -28,9 +28,9 @@ async def test_10_1_a_returning_member_after_a_guild_purge_is_seen_again(store: 
     assert await first_seen(store, ALICE) == NOW - timedelta(days=10)  # not unknown (read as 0 days known)
 
 
-async def test_10_1_forget_me_in_another_process_does_not_blind_this_one(store: Store, database_url: str) -> None:
+async def test_10_1_forget_me_in_another_process_does_not_blind_this_one(store: Store, migrated_url: str) -> None:
     await store.write_events([interaction(ALICE, BOB, days_ago=30)])
-    other = Store(make_engine(database_url))  # the dashboard, or another shard's process
+    other = Store(make_engine(migrated_url))  # the dashboard, or another shard's process
     try:
         await other.members.forget(GUILD, ALICE)
     finally:
@@ -42,7 +42,7 @@ async def test_10_1_forget_me_in_another_process_does_not_blind_this_one(store: 
 DECLINED = Verdict(Outcome.DECLINE, (Reason("not_enough_engagement"),), {})
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_url", ["sqlite"], indirect=True)
 async def test_10_4_an_erased_demand_id_is_never_given_again(store: Store) -> None:
     erased = await store.record_demand(GUILD, ALICE, BOB, kind="request", verdict=DECLINED, now=NOW, message_id=7)
     await store.members.forget(GUILD, ALICE)
@@ -50,7 +50,7 @@ async def test_10_4_an_erased_demand_id_is_never_given_again(store: Store) -> No
     assert erased is not None and later is not None and later > erased
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_url", ["sqlite"], indirect=True)
 async def test_10_4_an_erased_consent_request_id_is_never_given_again(store: Store) -> None:
     erased = await store.members.open_request(GUILD, ALICE, BOB, demand_id=None, now=NOW,
                                               expires_at=NOW + timedelta(days=7))
