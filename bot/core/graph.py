@@ -95,8 +95,8 @@ def build(edges: dict[tuple[int, int], float], top: int) -> EngagementGraph:
     lone = {member for member in chosen
             if not any((target, member) in kept for actor, target in kept if actor == member)}
     circle_of = _circles(graph.subgraph(chosen - lone))
-    positions = nx.spring_layout(graph, weight="weight", seed=LAYOUT_SEED) if graph else {}
-    nodes = tuple(Node(member, *_unit(positions[member]), round(activity[member], 2), circle_of.get(member, -1),
+    positions = _layout(graph, lone)
+    nodes = tuple(Node(member, *positions[member], round(activity[member], 2), circle_of.get(member, -1),
                        "lone" if member in lone else _role(graph, member, circle_of)) for member in sorted(chosen))
     edge_list = tuple(Edge(a, t, round(w, 2)) for (a, t), w in sorted(kept.items()))
     return EngagementGraph(nodes, edge_list, len(set(circle_of.values())))
@@ -118,7 +118,18 @@ def _role(graph: nx.Graph[int], member: int, circle_of: dict[int, int]) -> str:
     return "bridge" if len(others) + 1 >= BRIDGE_MIN_CIRCLES and others else "member"
 
 
-def _unit(position: object) -> tuple[float, float]:
-    """spring_layout's -1..1 square into 0..1, with a margin for labels."""
-    x, y = (float(value) for value in position)  # type: ignore[attr-defined]
-    return round(0.08 + 0.84 * (x + 1) / 2, 4), round(0.08 + 0.84 * (y + 1) / 2, 4)
+def _layout(graph: nx.Graph[int], lone: set[int]) -> dict[int, tuple[float, float]]:
+    """Engaged members spread by a force layout over the top of the square; lone members in a row below it."""
+    engaged = graph.subgraph(sorted(set(graph) - lone))
+    spread = 2.5 / max(len(engaged), 1) ** 0.5  # more room between nodes than the default: labels fit
+    raw = nx.spring_layout(engaged, weight="weight", k=spread, iterations=200, seed=LAYOUT_SEED) if engaged else {}
+    xs = [float(point[0]) for point in raw.values()] or [0.0]
+    ys = [float(point[1]) for point in raw.values()] or [0.0]
+    width, height = max(max(xs) - min(xs), 1e-9), max(max(ys) - min(ys), 1e-9)
+    bottom = 0.78 if lone else 0.92
+    positions = {member: (round(0.08 + 0.84 * (float(x) - min(xs)) / width, 4),
+                          round(0.08 + (bottom - 0.08) * (float(y) - min(ys)) / height, 4))
+                 for member, (x, y) in raw.items()}
+    for index, member in enumerate(sorted(lone)):
+        positions[member] = (round(0.08 + 0.84 * (index + 0.5) / len(lone), 4), 0.93)
+    return positions

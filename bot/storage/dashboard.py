@@ -56,6 +56,11 @@ def _day(column: Any, dialect: Dialect) -> ColumnElement[Any]:
     return cast(func.timezone("UTC", column), Date)
 
 
+def _made(guild_id: int, since: datetime, until: datetime | None) -> list[ColumnElement[bool]]:
+    conditions = [Demand.guild_id == guild_id, Demand.created_at >= since]
+    return conditions + ([Demand.created_at < until] if until is not None else [])
+
+
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -66,21 +71,22 @@ class DashboardStore:
 
     # --- overview -----------------------------------------------------------------------------------
 
-    async def demand_counts(self, guild_id: int, since: datetime) -> list[tuple[date, Outcome, int]]:
-        """Demands per UTC day and outcome since `since`."""
+    async def demand_counts(self, guild_id: int, since: datetime,
+                            until: datetime | None = None) -> list[tuple[date, Outcome, int]]:
+        """Demands per UTC day and outcome made in [since, until)."""
         day = _day(Demand.created_at, self.engine.dialect)
-        query = (select(day, Demand.outcome, func.count())
-                 .where(Demand.guild_id == guild_id, Demand.created_at >= since).group_by(day, Demand.outcome))
+        query = (select(day, Demand.outcome, func.count()).where(*_made(guild_id, since, until))
+                 .group_by(day, Demand.outcome))
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [(_as_date(d), Outcome(outcome), int(count)) for d, outcome, count in rows]
 
-    async def top_requesters(self, guild_id: int, since: datetime, top: int) -> list[tuple[int, int]]:
-        count = func.count().label("demands")
-        query = (select(Demand.requester_id, count).where(Demand.guild_id == guild_id, Demand.created_at >= since)
-                 .group_by(Demand.requester_id).order_by(count.desc(), Demand.requester_id).limit(top))
+    async def requester_counts(self, guild_id: int, since: datetime, until: datetime | None = None) -> dict[int, int]:
+        """Demands per requester made in [since, until)."""
+        query = (select(Demand.requester_id, func.count()).where(*_made(guild_id, since, until))
+                 .group_by(Demand.requester_id))
         async with self.engine.connect() as connection:
-            return [(int(user), int(n)) for user, n in (await connection.execute(query)).all()]
+            return {int(user): int(n) for user, n in (await connection.execute(query)).all()}
 
     # --- audit trail --------------------------------------------------------------------------------
 

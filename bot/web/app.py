@@ -23,7 +23,8 @@ from bot.web.config import WebConfig
 if TYPE_CHECKING:
     from bot.web.backfill import Backfills
 from bot.web.descriptions import read_descriptions
-from bot.web.discord_api import Access, DiscordApi
+from bot.web.discord_api import Access, DiscordApi, MemberNames
+from bot.web.overview import OverviewStats
 from bot.web.security import RateLimits, session_storage
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,12 @@ class Dashboard:
     backfills: Backfills | None = None  # None without DISCORD_TOKEN
     limits: RateLimits = field(default_factory=RateLimits)
     descriptions: dict[str, str] = field(default_factory=read_descriptions)
+    overview: OverviewStats = field(init=False)
+    names: MemberNames = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.overview = OverviewStats(self.dashboard_store, self.moderation)
+        self.names = MemberNames(self.api)
 
     async def guild_settings(self, guild_id: int) -> Settings:
         """What the bot decides this server's demands with (config.yaml alone if stored overrides stopped fitting)."""

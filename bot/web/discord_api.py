@@ -3,9 +3,10 @@ manage which server: the user's Manage Server permission where the bot is presen
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,3 +139,41 @@ async def guild_channel_ids(api: DiscordApi, guild_id: int) -> set[int]:
         return set()
     body = await api._get(f"/guilds/{guild_id}/channels", f"Bot {api.config.bot_token.get_secret_value()}")
     return {int(channel["id"]) for channel in body}
+
+
+class MemberNames:
+    """Members' display names for the pages (the database keeps ids only), asked of Discord with the bot's
+    token a few at a time and kept ten minutes; an id stands in when Discord cannot say."""
+
+    TTL_SECONDS = 600.0
+    CONCURRENCY = 4
+
+    def __init__(self, api: DiscordApi, clock: Callable[[], float] = time.monotonic) -> None:
+        self.api = api
+        self.clock = clock
+        self._names: dict[tuple[int, int], tuple[float, str | None]] = {}
+
+    async def of(self, guild_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+        wanted = set(user_ids)
+        now = self.clock()
+        stale = [u for u in wanted if now - self._names.get((guild_id, u), (-1e18, None))[0] > self.TTL_SECONDS]
+        if stale and self.api.config.bot_token is not None:
+            gate = asyncio.Semaphore(self.CONCURRENCY)
+
+            async def fetch(user_id: int) -> None:
+                async with gate:
+                    self._names[guild_id, user_id] = (self.clock(), await self._fetch(guild_id, user_id))
+
+            await asyncio.gather(*(fetch(u) for u in stale))
+        return {u: name for u in wanted if (name := self._names.get((guild_id, u), (0.0, None))[1])}
+
+    async def _fetch(self, guild_id: int, user_id: int) -> str | None:
+        assert self.api.config.bot_token is not None
+        try:
+            member = await self.api._get(f"/guilds/{guild_id}/members/{user_id}",
+                                         f"Bot {self.api.config.bot_token.get_secret_value()}")
+        except (DiscordError, aiohttp.ClientError, TimeoutError):
+            return None
+        user = member.get("user") or {}
+        name = member.get("nick") or user.get("global_name") or user.get("username")
+        return str(name) if name else None

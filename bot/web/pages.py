@@ -31,16 +31,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def guild_stats(req: GuildRequest, at: datetime, days: int = STATS_DAYS) -> stats_core.Stats:
-    """The numbers `/quidpro stats` shows, grouped by the database."""
-    since = at - timedelta(days=days)
-    store = req.dashboard.dashboard_store
-    counts = await store.demand_counts(req.guild_id, since)
-    top = await store.top_requesters(req.guild_id, since, 5)
-    accepted = await req.dashboard.moderation.accepted_connections(req.guild_id, since)
-    return stats_core.from_counts(counts, top, accepted, today=at.date(), days=days)
-
-
 @dataclass(frozen=True, slots=True)
 class Bar:
     x: float
@@ -70,10 +60,12 @@ def chart_bars(stats: stats_core.Stats) -> tuple[list[Bar], float, int]:
 
 @guild_route
 async def overview(req: GuildRequest) -> web.StreamResponse:
-    stats = await guild_stats(req, now())
+    stats = await req.dashboard.overview.stats(req.guild_id, now(), STATS_DAYS)
     bars, bar_width, peak = chart_bars(stats)
     mix = sorted(stats.outcomes.items(), key=lambda item: -item[1])
+    names = await req.dashboard.names.of(req.guild_id, (user for user, _ in stats.top_requesters))
     return aiohttp_jinja2.render_template("overview.html", req.request, req.context(
+        names=names,
         section="overview", stats=stats, bars=bars, bar_width=bar_width, peak=peak, mix=mix,
         colours=stats_core.GROUP_COLOURS, chart_width=CHART_WIDTH, chart_height=CHART_HEIGHT,
         summary=stats_core.render(stats, mention=False)))
@@ -124,7 +116,9 @@ async def graph(req: GuildRequest) -> web.StreamResponse:
     edges = graph_core.decayed_edges((graph_core.DailyCount(c.actor_id, c.target_id, c.kind, c.day, c.count)
                                       for c in counts), settings.policy, at.date())
     drawn = graph_core.build(edges, top)
+    names = await req.dashboard.names.of(req.guild_id, (node.id for node in drawn.nodes))
     return aiohttp_jinja2.render_template("graph.html", req.request, req.context(
+        names=names,
         section="graph", graph=drawn, days=days, top=top, size=640,
         palette=["#3b7dd8", "#2e9e5b", "#d9822b", "#9c5bd9", "#d94f6b", "#2aa6a6", "#b59a2b", "#6b7bd9"]))
 

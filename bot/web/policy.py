@@ -97,7 +97,8 @@ def _render(req: GuildRequest, overrides: dict[str, Any], typed: dict[str, str],
             **extra: Any) -> web.Response:
     return aiohttp_jinja2.render_template("policy.html", req.request, req.context(
         section="policy", sections=_rows(req, overrides, typed, errors), errors=errors,
-        preview=extra.pop("preview", None), applied=extra.pop("applied", None), **extra),
+        preview=extra.pop("preview", None), applied=extra.pop("applied", None), names=extra.pop("names", {}),
+        **extra),
         status=400 if errors else 200)
 
 
@@ -136,7 +137,9 @@ async def preview(req: GuildRequest) -> web.StreamResponse:
     simulation = await _dry_run(req, current, proposal.settings, days) if proposal.policy_changed else None
     lines = transition_lines(simulation) if simulation else []
     affected = sorted(simulation.affected) if simulation else []
-    return _render(req, overrides, edits, {}, preview=Preview(proposal, simulation, days, lines, affected))
+    names = await req.dashboard.names.of(req.guild_id, affected)
+    return _render(req, overrides, edits, {}, preview=Preview(proposal, simulation, days, lines, affected),
+                   names=names)
 
 
 async def _dry_run(req: GuildRequest, current: Settings, changed: Settings, days: int) -> Simulation:
