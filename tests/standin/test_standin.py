@@ -81,9 +81,9 @@ async def test_member_chunking_with_members_intent(standin: StandIn) -> None:
         assert seen is not None and seen.chunked
         assert seen.member_count == len(guild.members) == 7  # owner, bot, five users
         assert any(p.get("op") == 8 for p in standin.connections[-1].received)
+        joined = asyncio.ensure_future(client.wait_for("member_join", timeout=5))
         new = standin.add_member(guild, "late")
-        await standin.flush()
-        await asyncio.sleep(0.05)
+        assert (await joined).id == new.id
         assert seen.get_member(new.id) is not None
 
 
@@ -299,9 +299,9 @@ async def test_refused_channel_raises_forbidden(standin: StandIn) -> None:
         await text.send("now it works")
 
         # The realistic way: a permission overwrite the client also sees.
+        updated = asyncio.ensure_future(client.wait_for("guild_channel_update", timeout=5))
         standin.set_overwrite(channel, standin.bot, deny=Permissions.SEND_MESSAGES)
-        await standin.flush()
-        await asyncio.sleep(0.05)
+        await updated
         me = client.get_guild(guild.id).me  # type: ignore[union-attr]
         assert not text.permissions_for(me).send_messages
         with pytest.raises(discord.Forbidden):
@@ -578,6 +578,10 @@ intents.message_content = True
 client = discord.Client(intents=intents, guild_ready_timeout=0.1)
 
 @client.event
+async def on_ready():
+    print("ready", flush=True)
+
+@client.event
 async def on_message(message):
     if message.content == "ping":
         await message.channel.send("pong")
@@ -593,11 +597,11 @@ async def test_client_in_a_subprocess(standin: StandIn) -> None:
     _, channel, alice = world(standin)
     env = os.environ | standin.env() | {"DISCORD_TOKEN": standin.token}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", SUBPROCESS_BOT, env=env, stdout=asyncio.subprocess.DEVNULL
+        sys.executable, "-c", SUBPROCESS_BOT, env=env, stdout=asyncio.subprocess.PIPE
     )
     try:
-        await standin.wait_for_ready(timeout=20)
-        await asyncio.sleep(0.2)  # guild_ready_timeout: the bot's on_ready
+        assert process.stdout is not None
+        assert await asyncio.wait_for(process.stdout.readline(), 20) == b"ready\n"  # its on_ready
         await standin.send_message(channel, alice, "ping")
         reply = await standin.wait_for_bot_message(channel, timeout=5)
         assert reply.content == "pong"
