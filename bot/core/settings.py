@@ -234,6 +234,7 @@ class DiscordSettings(_Section):
     guild_ready_timeout: float = Field(2.0, gt=0, le=60)
     shutdown_drain_seconds: float = Field(2.0, ge=0, le=30)
     identify_spacing_seconds: float = Field(5.0, ge=0, le=60)  # Discord's; tests shorten it
+    reply_retry_seconds: float = Field(120.0, ge=0, le=3600)  # how long a reply refused with 5xx is retried
 
 
 class LoggingSettings(_Section):

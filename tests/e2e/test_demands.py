@@ -99,17 +99,20 @@ async def test_silent_setting_ignores_mentions_that_are_not_demands(world: World
 
 async def test_a_channel_closed_to_the_bot_does_not_stop_it(world: World, runner: BotRunner,
                                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     await runner.start()
     refusal = world.standin.refuse_posts(world.art)
     await world.standin.send_message(world.art, world.carol, f"{world.bot_mention} <@{world.alice.id}> f4f")
     await world.standin.wait_for("POST", rf"/channels/{world.art.id}/messages", timeout=10)
     assert len(refusal.hits) == 1
+    # Refused in the channel, the answer goes to a thread under the demand instead.
+    await world.standin.wait_for_bot_message(predicate=lambda m: m.channel.parent is world.art, timeout=10)
 
     _, reply = await _demand(world, world.dave, f"{world.bot_mention} follow me back")  # still alive
     assert reply.content
-    # The refused verdict was recorded anyway.
+    # The refused verdict was recorded anyway, and answered in a thread under the demand.
     assert await runner.bot.store.latest_demand(world.guild.id, world.carol.id, world.alice.id) is not None
-    assert "reply_forbidden" in caplog.text
+    assert "event=reply_delivered" in caplog.text and "mode=thread" in caplog.text
 
 
 async def test_why_button_still_works_after_a_restart(world: World, runner: BotRunner) -> None:

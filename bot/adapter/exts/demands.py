@@ -17,6 +17,7 @@ from bot.adapter._messages import addresses_bot, channel_and_category, context_o
 from bot.adapter.errors import GuardedItem
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
+from bot.adapter.replies import Answers, reply_nonce
 from bot.core.budget import Allowance
 from bot.core.detect import Classification, Decision, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
@@ -73,7 +74,7 @@ class Demands(commands.Cog):
     async def _help_once(self, message: discord.Message, settings: Settings) -> None:
         assert message.guild is not None
         if self._help.take((message.guild.id, message.author.id), self.bot.now()):
-            await _Answers(message, settings.scope.reply_mode).slot("help").send(HELP, None)
+            await _answers(message, settings).slot("help").send(HELP, None)
             return
         log.info("event=reply_withheld reason=help_budget guild_id=%s channel_id=%s message_id=%s",
                  message.guild.id, message.channel.id, message.id)
@@ -81,7 +82,7 @@ class Demands(commands.Cog):
 
     async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings) -> None:
         assert message.guild is not None and self.bot.user is not None
-        answers = _Answers(message, settings.scope.reply_mode)
+        answers = _answers(message, settings)
         lock = self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
         async with lock:
             for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
@@ -102,7 +103,7 @@ class Demands(commands.Cog):
         return unique or [me]
 
     async def _answer(self, message: discord.Message, target: discord.abc.User,
-                      classification: Classification, settings: Settings, answers: _Answers) -> None:
+                      classification: Classification, settings: Settings, answers: Answers) -> None:
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
         policy, now = settings.policy, self.bot.now()
@@ -134,65 +135,12 @@ class Demands(commands.Cog):
         await answers.send(text, WhyButton(demand_id))
 
 
-def reply_nonce(message_id: int, slot: int | str) -> str:
-    """Derived from the triggering message, so Discord (`enforce_nonce`) posts a resent reply only once."""
-    return f"{message_id:x}.{slot}"  # at most 16 hex digits + slot: within Discord's 25 characters
+def _answers(message: discord.Message, settings: Settings) -> Answers:
+    return Answers(message, settings.scope.reply_mode, retry_for=settings.discord.reply_retry_seconds)
 
 
 def _capped_before(recent: Sequence[PastDemand], now: datetime) -> bool:
     return any(demand.outcome is Outcome.CAPPED and demand.at > now - timedelta(days=1) for demand in recent)
-
-
-class _Answers:
-    """Where one message's answers go: in the channel, in one thread under it, or by DM, as the server
-    chose; the channel whenever a thread or a DM is impossible, so the requester always gets an answer."""
-
-    def __init__(self, message: discord.Message, mode: str) -> None:
-        self.message = message
-        self.mode = mode
-        self._destination: discord.abc.Messageable | None = None
-        self.pings = discord.AllowedMentions(users=[message.author], everyone=False, roles=False,
-                                             replied_user=True)
-        self.nonce = reply_nonce(message.id, 0)
-
-    def slot(self, slot: int | str) -> _Answers:
-        """The answer for one target (or the help reply): its nonce makes a resent reply a no-op."""
-        self.nonce = reply_nonce(self.message.id, slot)
-        return self
-
-    async def send(self, text: str, button: WhyButton | None) -> None:
-        view = discord.ui.View(timeout=None)
-        if button is not None:
-            view.add_item(button)
-        try:
-            destination = await self._elsewhere()
-            if destination is not None:
-                try:
-                    await destination.send(text, view=view, allowed_mentions=self.pings, nonce=self.nonce)
-                    return
-                except discord.HTTPException:
-                    self.mode = "channel"  # DMs closed or the thread is gone: answer in the channel
-            await self.message.reply(text, view=view, mention_author=True, allowed_mentions=self.pings,
-                                     nonce=self.nonce)
-        except discord.Forbidden:
-            # The verdict is already recorded; a channel closed to the bot must not stop anything.
-            log.warning("event=reply_forbidden guild_id=%s channel_id=%s",
-                        self.message.guild and self.message.guild.id, self.message.channel.id)
-        except discord.HTTPException as error:
-            log.warning("event=reply_failed channel_id=%s status=%s", self.message.channel.id, error.status)
-
-    async def _elsewhere(self) -> discord.abc.Messageable | None:
-        """The DM channel or the thread, made once per message; None to reply in the channel."""
-        if self._destination is not None or self.mode == "channel":
-            return self._destination
-        try:
-            if self.mode == "dm":
-                self._destination = await self.message.author.create_dm()
-            elif isinstance(self.message.channel, discord.TextChannel):
-                self._destination = await self.message.create_thread(name="Quid Pro No", auto_archive_duration=60)
-        except discord.HTTPException:
-            self.mode = "channel"
-        return self._destination
 
 
 class WhyButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
