@@ -119,6 +119,11 @@ def migrated_sqlite(directory: Path, name: str = "quidprono.db") -> str:
     return sqlite_url(path)
 
 
+def reused_or_migrated_sqlite(path: Path) -> str:
+    """The URL of `path`: what an earlier bot left there, else a copy of the migrated template."""
+    return sqlite_url(path) if path.exists() else migrated_sqlite(path.parent, path.name)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database, not yet migrated, on each backend (for the migration tests)."""

@@ -22,7 +22,7 @@ from bot.storage import Store, make_engine
 from standin import Channel, Guild, Member, Message, StandIn
 from standin.harness import running_client
 from tests.clock import Clock
-from tests.conftest import migrated_sqlite
+from tests.conftest import migrated_sqlite, reused_or_migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 # Quick, test-friendly timings; everything else is config.yaml's defaults.
@@ -150,8 +150,7 @@ async def inprocess_bot(world: World, tmp_path: Path, clock: Clock | None = None
                         **sections: dict[str, Any]) -> AsyncIterator[QuidProNo]:
     """The real bot in the test's own event loop, with fast settings and `sections` on top. Its database,
     `tmp_path/bot.db`, is a copy of the migrated template, or what an earlier bot there left."""
-    path = tmp_path / "bot.db"
-    url = f"sqlite+aiosqlite:///{path}" if path.exists() else migrated_sqlite(tmp_path, path.name)
+    url = reused_or_migrated_sqlite(tmp_path / "bot.db")
     config: dict[str, Any] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.05},
                               "health": {"heartbeat_file": str(tmp_path / "heartbeat.json")}}  # not in the checkout
     settings = Settings.model_validate({**config, **sections})

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from bot.adapter.app import QuidProNo
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
-from bot.storage.migrate import upgrade
 from bot.storage.models import Demand
 from standin import Message, StandIn
 from standin.harness import running_client
+from tests.conftest import migrated_sqlite
 from tests.e2e.conftest import World
 
 # Every demand gets a verdict of its own: no cap, no cooldown in the way.
@@ -93,8 +93,7 @@ def _replies_per_demand(world: World) -> dict[int, int]:
 
 
 async def test_dispatches_replayed_after_a_resume_are_answered_once(world: World, tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await asyncio.to_thread(upgrade, url)
+    url = migrated_sqlite(tmp_path, "bot.db")
     async with bot_on(world.standin, url) as bot:
         skips = Skips(bot)
         demands = await _demands(world, 40)
@@ -111,8 +110,7 @@ async def test_dispatches_replayed_after_a_resume_are_answered_once(world: World
 
 
 async def test_a_duplicate_dispatch_and_a_second_process_never_answer_twice(world: World, tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await asyncio.to_thread(upgrade, url)
+    url = migrated_sqlite(tmp_path, "bot.db")
     async with bot_on(world.standin, url) as first, bot_on(world.standin, url) as second:
         skips = Skips(first, second)
         demands = await _demands(world, 10)
@@ -128,8 +126,7 @@ async def test_a_duplicate_dispatch_and_a_second_process_never_answer_twice(worl
 
 async def test_a_resent_reply_is_posted_once_with_enforce_nonce(world: World, tmp_path: Path) -> None:
     """Discord's own idempotence: the same nonce (derived from the demand's message) posts nothing new."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await asyncio.to_thread(upgrade, url)
+    url = migrated_sqlite(tmp_path, "bot.db")
     async with bot_on(world.standin, url) as bot:
         [demand] = await _demands(world, 1)
         await _wait_for_replies(world, [demand])

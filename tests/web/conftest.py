@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
@@ -18,11 +17,11 @@ from yarl import URL
 from bot.config import Environment
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
-from bot.storage.migrate import upgrade
 from bot.web.app import Dashboard
 from bot.web.config import WebConfig
 from bot.web.server import serving, standalone
 from standin import Member, Permissions, StandIn
+from tests.conftest import reused_or_migrated_sqlite
 from tests.e2e.conftest import World, build_world
 
 
@@ -52,8 +51,7 @@ def web_config(standin: StandIn, public_url: str) -> WebConfig:
 @contextlib.asynccontextmanager
 async def dashboard_site(world: World, database: Path, settings: Settings | None = None) -> AsyncIterator[Site]:
     """The dashboard as its own process would run it (Discord over REST, the bot only through the database)."""
-    url = f"sqlite+aiosqlite:///{database}"
-    await asyncio.to_thread(upgrade, url)
+    url = reused_or_migrated_sqlite(database)
     store = Store(make_engine(url))
     moderator = world.standin.add_member(world.guild, "moderator", permissions=Permissions.MANAGE_GUILD)
     with socket.socket() as sock:
