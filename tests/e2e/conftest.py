@@ -26,7 +26,9 @@ from tests.conftest import migrated_sqlite, reused_or_migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 # Quick, test-friendly timings; everything else is config.yaml's defaults.
-FAST: dict[str, dict[str, Any]] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.2}}
+# (A restarted test bot need not wait out Discord's 5 s IDENTIFY spacing: the stand-in only records it.)
+FAST: dict[str, dict[str, Any]] = {"discord": {"guild_ready_timeout": 0.1, "identify_spacing_seconds": 0},
+                                   "ingest": {"flush_interval_seconds": 0.2}}
 
 
 @dataclass
@@ -151,14 +153,19 @@ async def inprocess_bot(world: World, tmp_path: Path, clock: Clock | None = None
     """The real bot in the test's own event loop, with fast settings and `sections` on top. Its database,
     `tmp_path/bot.db`, is a copy of the migrated template, or what an earlier bot there left."""
     url = reused_or_migrated_sqlite(tmp_path / "bot.db")
-    config: dict[str, Any] = {"discord": {"guild_ready_timeout": 0.1}, "ingest": {"flush_interval_seconds": 0.05},
-                              "health": {"heartbeat_file": str(tmp_path / "heartbeat.json")}}  # not in the checkout
-    settings = Settings.model_validate({**config, **sections})
+    config: dict[str, dict[str, Any]] = {
+        "discord": {"guild_ready_timeout": 0.1, "identify_spacing_seconds": 0},
+        "ingest": {"flush_interval_seconds": 0.05},
+        "health": {"heartbeat_file": str(tmp_path / "heartbeat.json")}}  # not in the checkout
+    for name, values in sections.items():  # key by key: a section given keeps the other fast settings
+        config[name] = {**config.get(name, {}), **values}
     store = Store(make_engine(url))
-    client = QuidProNo(settings, store, shard_count=1, clock=(clock or Clock()).now)
-    async with running_client(world.standin, client):
-        yield client
-    await store.close()
+    client = QuidProNo(Settings.model_validate(config), store, shard_count=1, clock=(clock or Clock()).now)
+    try:
+        async with running_client(world.standin, client):
+            yield client
+    finally:
+        await store.close()
 
 
 class BotRunner:
