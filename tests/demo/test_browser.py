@@ -95,3 +95,17 @@ async def test_the_guided_tour_runs_to_its_end(app: PlaygroundApp, pages: list[P
     await page.locator("#reset").click()
     await expect(page.locator("#steps li.done")).to_have_count(0, timeout=30_000)
     await expect(page.locator(BOT_REPLY, has_text="are now connected")).to_have_count(0)
+
+
+async def test_hostile_text_is_shown_as_text(app: PlaygroundApp, pages: list[Page]) -> None:
+    page = pages[0]
+    await _open(page, app, "ava")
+    hostile = "<img src=x onerror=\"window.hacked=1\"> **bold** ‮evil‬ <script>window.hacked=2</script>"
+    box = page.locator("#box")
+    await box.fill(hostile)
+    await box.press("Enter")
+    shown = page.locator(".msg[data-author='ava'] .content").last
+    await expect(shown).to_contain_text("<img src=x onerror=")
+    await expect(shown.locator("b")).to_have_text("bold")
+    assert await page.evaluate("window.hacked") is None
+    assert await page.locator(".msg img[src='x']").count() == 0
