@@ -10,7 +10,7 @@ from playwright.async_api import Browser, Page, expect
 
 from standin.playground import PlaygroundApp
 from standin.playground.tour import STEPS
-from tests.browser import DESKTOP_VIEWPORT
+from tests.browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT
 
 BOT_REPLY = ".msg[data-author='bot']"
 
@@ -109,3 +109,15 @@ async def test_hostile_text_is_shown_as_text(app: PlaygroundApp, pages: list[Pag
     await expect(shown.locator("b")).to_have_text("bold")
     assert await page.evaluate("window.hacked") is None
     assert await page.locator(".msg img[src='x']").count() == 0
+
+
+async def test_the_page_fits_a_phone(app: PlaygroundApp, browser: Browser) -> None:
+    context = await browser.new_context(viewport=PHONE_VIEWPORT)
+    try:
+        page = await context.new_page()
+        await _open(page, app, "nico")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
+        for part in ("#channels", "#viewer", "#box", "#tour-next"):
+            await expect(page.locator(part)).to_be_in_viewport()
+    finally:
+        await context.close()
