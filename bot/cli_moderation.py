@@ -53,7 +53,7 @@ def progress_bar(progress: Progress, elapsed: float) -> str:
 
 async def run_backfill(env: Environment, base: Settings, guild_id: int, days: int | None, err: TextIO) -> int:
     """The guild's history read over REST with a progress bar; Discord is the adapter's business."""
-    from bot.adapter.terminal import GuildUnreachable, TokenRejected, backfill_from_terminal
+    from bot.adapter.terminal import BackfillHeld, GuildUnreachable, TokenRejected, backfill_from_terminal
 
     store = Store(make_engine(env.database_url))
     try:
@@ -73,8 +73,14 @@ async def run_backfill(env: Environment, base: Settings, guild_id: int, days: in
 
         result = await backfill_from_terminal(env, store, settings, guild_id, days, actor_id=TERMINAL_ACTOR,
                                               on_resume=resuming, on_progress=show)
+        if result.cancelled:
+            err.write(f"\nCancelled from Discord after {result.messages_read:,} messages; run this again to resume.\n")
+            return EXIT_FAILED
         err.write(f"\nDone: {result.messages_read:,} messages read, {result.events_written:,} interactions recorded.\n")
         return EXIT_OK
+    except BackfillHeld as held:
+        err.write(f"quidprono backfill: {held}\n")
+        return EXIT_FAILED
     except ConfigError as error:
         err.write(f"quidprono backfill: this server's stored settings are invalid: {error}\n")
         return EXIT_FAILED

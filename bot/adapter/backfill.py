@@ -25,6 +25,7 @@ from bot.core.model import AuditAction, Interaction, InteractionKind
 from bot.core.scope import in_scope
 from bot.core.settings import Settings
 from bot.storage import Store
+from bot.storage.leases import Holder
 from bot.storage.moderation import Cursor, ModerationStore
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,12 @@ PAGE = 100  # Discord's largest history page
 MAX_ATTEMPTS = 6  # per page, on top of discord.py's own retries of 429s
 
 ProgressCallback = Callable[[Progress, float], Awaitable[None]]
+
+
+def already_running(holder: Holder) -> str:
+    """One backfill per server at a time, wherever it was started: say who runs it and what to do."""
+    return (f"A backfill of this server is already running: {holder.describe()}. Only one runs at a time;"
+            " run this again once it finishes (it resumes from where that one got to), or Cancel it.")
 
 
 @dataclass(frozen=True, slots=True)

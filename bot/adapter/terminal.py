@@ -19,6 +19,7 @@ from bot.adapter.runner import point_discord_at
 from bot.config import Environment
 from bot.core.settings import Settings
 from bot.storage import Store
+from bot.storage.leases import BackfillLeases, Holder, holder_name
 from bot.storage.moderation import ModerationStore
 
 
@@ -28,6 +29,15 @@ class TokenRejected(Exception):
 
 class GuildUnreachable(Exception):
     """The bot is not a member of the guild, or may not see it."""
+
+
+class BackfillHeld(Exception):
+    """Another backfill of the guild runs (the bot, another terminal, the dashboard): one at a time."""
+
+    def __init__(self, guild_id: int, holder: Holder) -> None:
+        super().__init__(f"guild {guild_id} is already being backfilled by {holder.describe()}. Only one backfill"
+                         " runs per server: wait for it to finish (this resumes where it got to), or cancel it first.")
+        self.holder = holder
 
 
 async def backfill_from_terminal(env: Environment, store: Store, settings: Settings, guild_id: int, days: int, *,
@@ -48,12 +58,21 @@ async def backfill_from_terminal(env: Environment, store: Store, settings: Setti
             channels = readable_text_channels(await guild.fetch_channels(), await guild.fetch_member(client.user.id))
         except (discord.NotFound, discord.Forbidden):
             raise GuildUnreachable from None
-        moderation = ModerationStore(store)
-        window, resumed = await prepare(store, moderation, guild_id, channel_ids=[c.id for c in channels],
-                                        days=days, actor_id=actor_id, now=datetime.now(UTC))
-        if resumed:
-            on_resume(window)
-        engine = Backfiller(store, moderation, client.user, settings, lambda: datetime.now(UTC))
-        return await engine.run(guild_id, channels, window, on_progress=on_progress, cancel=cancel)
+        leases, holder = BackfillLeases(store.engine), holder_name("quidprono backfill in a terminal")
+        if (running := await leases.acquire(guild_id, holder)) is not None:
+            raise BackfillHeld(guild_id, running)
+        cancel = cancel or asyncio.Event()
+        keeper = asyncio.create_task(leases.keep(guild_id, holder, cancel), name=f"lease-{guild_id}")
+        try:
+            moderation = ModerationStore(store)
+            window, resumed = await prepare(store, moderation, guild_id, channel_ids=[c.id for c in channels],
+                                            days=days, actor_id=actor_id, now=datetime.now(UTC))
+            if resumed:
+                on_resume(window)
+            engine = Backfiller(store, moderation, client.user, settings, lambda: datetime.now(UTC))
+            return await engine.run(guild_id, channels, window, on_progress=on_progress, cancel=cancel)
+        finally:
+            keeper.cancel()
+            await leases.release(guild_id, holder)
     finally:
         await client.close()

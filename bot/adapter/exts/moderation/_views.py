@@ -10,6 +10,7 @@ import discord
 
 from bot.adapter.errors import GuardedItem
 from bot.adapter.permissions import refuse_unless_manager
+from bot.storage.leases import BackfillLeases
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -37,12 +38,25 @@ class CancelBackfill(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[disco
         bot = cast("QuidProNo", interaction.client)
         cog = bot.get_cog("Moderation")
         job = getattr(cog, "backfills", {}).get(self.guild_id)
+        if self.guild_id == interaction.guild_id and job is None and await self._cancel_elsewhere(interaction, bot):
+            return
         if self.guild_id != interaction.guild_id or job is None:
             await interaction.response.send_message("No backfill is running here.", ephemeral=True)
             return
         job.cancel.set()
         log.info("event=backfill_cancel_requested guild_id=%s user_id=%s", self.guild_id, interaction.user.id)
         await interaction.response.edit_message(content="Cancelling the backfill after the current page…", view=None)
+
+    async def _cancel_elsewhere(self, interaction: discord.Interaction[Any], bot: QuidProNo) -> bool:
+        """The backfill may run in a terminal, the dashboard or another process: ask it through its lease."""
+        holder = await BackfillLeases(bot.store.engine).request_cancel(self.guild_id)
+        if holder is None:
+            return False
+        log.info("event=backfill_cancel_requested guild_id=%s user_id=%s remote=true", self.guild_id,
+                 interaction.user.id)
+        await interaction.response.send_message(f"Asked {holder.name} to stop after its current page.",
+                                                ephemeral=True)
+        return True
 
 
 def cancel_view(guild_id: int) -> discord.ui.View:

@@ -11,13 +11,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.backfill import Backfiller, BackfillResult, Window, prepare, readable_text_channels
+from bot.adapter.backfill import (
+    Backfiller,
+    BackfillResult,
+    Window,
+    already_running,
+    prepare,
+    readable_text_channels,
+)
 from bot.adapter.events import ModeratorAlert
 from bot.adapter.exts.moderation._views import cancel_view
 from bot.adapter.permissions import clip, refuse_unless_manager
 from bot.core import backfill as progress_text
 from bot.core.backfill import Progress
 from bot.core.model import AuditAction
+from bot.storage.leases import BackfillLeases, holder_name
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -27,6 +35,7 @@ log = logging.getLogger(__name__)
 
 # Interaction tokens last 15 minutes; stop editing the progress message a little before.
 TOKEN_LIFETIME_SECONDS = 14 * 60
+BOT_HOLDER = holder_name("the bot")  # how the lease names this process to a terminal or another process
 
 
 class BackfillCommands(commands.Cog):
@@ -53,6 +62,11 @@ class BackfillCommands(commands.Cog):
         if guild.id in self.backfills:
             await interaction.response.send_message("A backfill is already running here: its progress message has"
                                                     " a Cancel button.", ephemeral=True)
+            return
+        holder = await BackfillLeases(self.bot.store.engine).acquire(guild.id, BOT_HOLDER)
+        if holder is not None:  # the terminal, the dashboard or another process of the bot
+            await interaction.response.send_message(already_running(holder), view=cancel_view(guild.id),
+                                                    ephemeral=True)
             return
         window, resumed = await self.prepare_backfill(guild, days, interaction.user.id)
         note = " (resuming the one that was interrupted)" if resumed else ""
@@ -81,6 +95,9 @@ class BackfillCommands(commands.Cog):
             guild = self.bot.get_guild(guild_id)
             if guild is None or guild_id in self.backfills:
                 continue
+            if await BackfillLeases(self.bot.store.engine).acquire(guild_id, BOT_HOLDER) is not None:
+                log.info("event=backfill_resume_skipped guild_id=%s reason=held_elsewhere", guild_id)
+                continue
             detail = await self.moderation.latest_audit_detail(guild_id, AuditAction.BACKFILL_STARTED)
             if detail is None:
                 continue
@@ -107,6 +124,8 @@ class BackfillJob:
 
     async def run(self) -> None:
         bot = self.cog.bot
+        leases = BackfillLeases(bot.store.engine)
+        keeper = asyncio.create_task(leases.keep(self.guild.id, BOT_HOLDER, self.cancel), name=f"lease-{self.guild.id}")
         try:
             await bot.batcher.flush()  # what live ingestion already holds goes first
             settings = await bot.settings_for(self.guild.id)
@@ -121,7 +140,9 @@ class BackfillJob:
             await self._edit("Backfill stopped by an error on my side; it has been logged. Run `/quidpro backfill`"
                              " again to resume from where it stopped.", done=True)
         finally:
+            keeper.cancel()
             self.cog.backfills.pop(self.guild.id, None)
+            await leases.release(self.guild.id, BOT_HOLDER)
 
     async def _progress(self, progress: Progress, elapsed: float) -> None:
         await self._edit(progress_text.describe(progress, elapsed), done=False)
