@@ -75,9 +75,10 @@ async def run_backfill(env: Environment, base: Settings, guild_id: int, days: in
                                               on_resume=resuming, on_progress=show)
         if result.cancelled:
             err.write(f"\nCancelled from Discord after {result.messages_read:,} messages; run this again to resume.\n")
-            return EXIT_FAILED
-        err.write(f"\nDone: {result.messages_read:,} messages read, {result.events_written:,} interactions recorded.\n")
-        return EXIT_OK
+        else:
+            err.write(f"\nDone: {result.messages_read:,} messages read, {result.events_written:,} interactions"
+                      " recorded.\n")
+        return EXIT_FAILED if result.cancelled else EXIT_OK
     except BackfillHeld as held:
         err.write(f"quidprono backfill: {held}\n")
         return EXIT_FAILED

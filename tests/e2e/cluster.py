@@ -60,7 +60,7 @@ async def demand(standin: StandIn, place: Place) -> Message:
                                       f"<@{standin.bot.id}> <@{place.alice.id}> follow me back")
 
 
-async def wait_for_reply(standin: StandIn, place: Place, sent: Message, timeout: float = 20) -> Message:
+async def wait_for_reply(standin: StandIn, place: Place, sent: Message, timeout: float = 45) -> Message:
     return await standin.wait_for_bot_message(place.general, lambda m: m.referenced is sent, timeout=timeout)
 
 

@@ -128,7 +128,7 @@ async def test_zero_downtime_handover(tmp_path: Path, database: str) -> None:
             while streaming:
                 place = places[len(sent) % len(places)]
                 sent.append((place, await demand(standin, place)))
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.1)
 
         try:
             await old.launch()
@@ -146,8 +146,12 @@ async def test_zero_downtime_handover(tmp_path: Path, database: str) -> None:
             streaming = False
             await streamer
 
-            for place, message in sent:
-                await wait_for_reply(standin, place, message)
+            for index, (place, message) in enumerate(sent):
+                try:
+                    await wait_for_reply(standin, place, message)
+                except TimeoutError:
+                    pytest.fail(f"demand {index} of {len(sent)} (overlap {overlap_from}-{stopped_at}) unanswered;"
+                                f" old log tail:\n{old.log()[-2500:]}\nnew log tail:\n{new.log()[-2500:]}")
             assert [len(replies_to(standin, m)) for _, m in sent] == [1] * len(sent)
             assert await demands_per_message(database) == {m.id: 1 for _, m in sent}
             # Both saw the demands sent while they overlapped; the one that lost each claim stayed silent.
