@@ -28,7 +28,7 @@ from bot.storage.coordination import Coordinator
 log = logging.getLogger(__name__)
 
 # Replies may ping the person they answer, never everyone, roles or bystanders.
-HANDLER_GRACE_SECONDS = 5.0  # on stop, how long handlers already running may take to finish
+HANDLER_GRACE_SECONDS = 10.0  # on stop, how long handlers already running may take to finish
 
 ALLOWED_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=True)
 

@@ -128,7 +128,7 @@ async def test_zero_downtime_handover(tmp_path: Path, database: str) -> None:
             while streaming:
                 place = places[len(sent) % len(places)]
                 sent.append((place, await demand(standin, place)))
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.25)
 
         try:
             await old.launch()
@@ -139,10 +139,10 @@ async def test_zero_downtime_handover(tmp_path: Path, database: str) -> None:
             await wait_until(lambda: _sessions_per_shard(standin) == {0: 2, 1: 2}, "both processes on both shards")
             await new.wait_for_log("event=ready ")
             overlap_from = len(sent)
-            await wait_until(lambda: len(sent) >= overlap_from + 8, "demands while both run")
+            await wait_until(lambda: len(sent) >= overlap_from + 6, "demands while both run")
             assert await old.stop() == 0
             stopped_at = len(sent)
-            await wait_until(lambda: len(sent) >= stopped_at + 8, "demands after the old process stopped")
+            await wait_until(lambda: len(sent) >= stopped_at + 6, "demands after the old process stopped")
             streaming = False
             await streamer
 
