@@ -35,6 +35,7 @@ MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Post, ("author_id",)),
     (Member, ("user_id",)),
 )
+TERMS_CLEARED = "terms_cleared"  # the audit action of a moderator clearing a member's stated terms
 FORGOTTEN = 0  # the actor of audit entries made by someone who asked to be forgotten
 GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, BackfillCursor,
                 GuildSettings)
@@ -274,6 +275,7 @@ class MemberStore:
             await session.execute(update(AuditEntry).where(AuditEntry.guild_id == guild_id,
                                                            AuditEntry.actor_id == user_id)
                                   .values(actor_id=FORGOTTEN))
+            await _forget_as_subject(session, guild_id, user_id)
 
     # --- departures -----------------------------------------------------------------------------
 
@@ -321,3 +323,12 @@ class MemberStore:
             for table in GUILD_TABLES:
                 await session.execute(delete(table).where(table.guild_id == guild_id))
 
+
+
+async def _forget_as_subject(session: AsyncSession, guild_id: int, user_id: int) -> None:
+    """Audit entries about a member (a moderator cleared their terms) keep the action, not who it was about."""
+    entries = (await session.execute(select(AuditEntry).where(
+        AuditEntry.guild_id == guild_id, AuditEntry.action == TERMS_CLEARED))).scalars()
+    for entry in entries:
+        if entry.detail.get("member_id") == str(user_id):
+            entry.detail = {**entry.detail, "member_id": str(FORGOTTEN)}

@@ -124,6 +124,10 @@ async def test_a_moderator_clears_abusive_terms_and_it_is_audited(world: World, 
         ("terms_cleared", mod.id, {"member_id": str(world.dave.id)})]
     assert "losers" not in str(entries[0].detail)  # the audit names whose terms, never the words
 
+    await bot.store.members.forget(world.guild.id, world.dave.id)  # Dave asks to be forgotten: the action stays
+    entries = await bot.store.audit_entries(world.guild.id)
+    assert [(e.action, e.actor_id, e.detail) for e in entries] == [("terms_cleared", mod.id, {"member_id": "0"})]
+
 
 async def connect_at(bot: QuidProNo, world: World, a: Member, b: Member, days_ago: float) -> None:
     at = bot.now() - timedelta(days=days_ago)
