@@ -237,3 +237,12 @@ async def test_simulate_reports_without_applying(world: World, bot: QuidProNo, m
     assert (await bot.settings_for(world.guild.id)).policy.mutual_min_score == 4.0
     refused = await run(world, mod, "quidpro policy simulate", {"key": "scope.reply_mode", "value": "dm"})
     assert "does not change how demands are decided" in refused
+
+
+async def test_10_2_ingestion_sees_a_new_scope_at_once(world: World, bot: QuidProNo, mod: Member) -> None:
+    """Right after /quidpro policy set, the settings ingestion reads without waiting are the new ones."""
+    await bot.settings_for(world.guild.id)
+    handle = await world.standin.slash_command(world.general, mod, "quidpro policy set",
+                                               {"key": "scope.deny_channels", "value": f"[{world.art.id}]"})
+    assert "Done" in ((await handle.wait_response(5)).content or "")
+    assert bot.settings_now(world.guild.id).scope.deny_channels == (world.art.id,)

@@ -169,7 +169,10 @@ class PolicyCommands(commands.Cog):
         guild_id, now = cast(int, interaction.guild_id), self.bot.now()
         await self.bot.store.set_guild_overrides(guild_id, overrides, now)
         await self.bot.store.record_audit(guild_id, interaction.user.id, action, detail, now)
+        # Written through, not evicted: ingestion reads `settings_now` without waiting, and an evicted
+        # entry would read as config.yaml's defaults until something awaited `settings_for` (#10, bug 2).
         self.bot.forget_settings(guild_id)
+        await self.bot.settings_for(guild_id)
         log.info("event=policy_changed guild_id=%s user_id=%s action=%s", guild_id, interaction.user.id, action)
         self.bot.dispatch("moderator_alert", ModeratorAlert(guild_id, f"Setting changed: <@{interaction.user.id}> "
                                                                       f"{summary}."))
