@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import assert_never
 
 from bot.core.model import Outcome
 
@@ -20,7 +21,22 @@ GROUPS: dict[str, tuple[Outcome, ...]] = {
 # Each group's colour, the same in the PNG chart and on the dashboard.
 GROUP_COLOURS = {"connected": "#2e9e5b", "asked the target": "#3b7dd8", "declined": "#d9822b", "other": "#9aa0a6"}
 OWN_BAR = "target_own_bar"  # the reason code of a decline due to the target's own bar
-_GROUP_OF = {outcome: group for group, outcomes in GROUPS.items() for outcome in outcomes}
+
+
+def group_of(outcome: Outcome) -> str:
+    """Every outcome has its group by construction: a new Outcome member fails `mypy` here (#10, bug 3)."""
+    match outcome:
+        case Outcome.CONNECT:
+            return "connected"
+        case Outcome.PROPOSE:
+            return "asked the target"
+        case Outcome.DECLINE:
+            return "declined"
+        case (Outcome.ALREADY_FOLLOWING | Outcome.OPTED_OUT | Outcome.COOLDOWN | Outcome.SELF | Outcome.BOT
+              | Outcome.QUOTA | Outcome.CAPPED):
+            return "other"
+        case _:
+            assert_never(outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +95,7 @@ def from_counts(day_counts: Iterable[tuple[date, Outcome, int]], top_requesters:
         position = index.get(day)
         if position is None:
             continue
-        per_day[_GROUP_OF.get(outcome, "other")][position] += count
+        per_day[group_of(outcome)][position] += count
         outcomes[outcome] += count
     return Stats(
         days=window,

@@ -56,3 +56,16 @@ def test_every_outcome_is_counted_including_capped_demands() -> None:
     assert stats.total == len(Outcome)
     assert sum(counts[0] for counts in stats.per_day.values()) == len(Outcome)
     assert stats.outcomes[Outcome.CAPPED] == 1
+
+
+def test_10_3_every_outcome_is_counted_and_grouped() -> None:
+    """`capped` (and any outcome) in the window made stats fail with KeyError; now each has its group."""
+    from bot.core.model import Outcome as Every
+    from bot.core.stats import GROUPS, DemandRow, compute, group_of
+
+    today = date(2026, 11, 22)
+    at = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    rows = [DemandRow(at, 1, outcome) for outcome in Every]
+    stats = compute(rows, 0, today=today, days=7)
+    assert stats.total == len(Every) and sum(counts[-1] for counts in stats.per_day.values()) == len(Every)
+    assert all(outcome in GROUPS[group_of(outcome)] for outcome in Every)
