@@ -153,12 +153,18 @@ def _run(_args: argparse.Namespace, env: Environment) -> int:
     settings = _settings(env)
     plan = plan_from_env()
     refuse_sqlite(plan, env.database_url)
+    companion = None
+    if settings.web.enabled:
+        from bot.web.config import WebConfig
+        from bot.web.server import beside_the_bot
+
+        companion = beside_the_bot(env, WebConfig.read(), settings)  # its configuration errors come first
     from bot.storage.migrate import upgrade
 
     migrated = upgrade(env.database_url)  # under a lock: with several processes, one of them applies it
     from bot.adapter.runner import run_bot
 
-    return run_bot(env, settings, plan, migrated)
+    return run_bot(env, settings, plan, migrated, companion)
 
 
 def _demo(args: argparse.Namespace, env: Environment) -> int:
@@ -193,13 +199,15 @@ def _check_lines(detector: Detector, lines: Iterable[str], out: TextIO, threshol
 
 
 def _web(args: argparse.Namespace, env: Environment) -> int:
+    from bot.web.config import WebConfig
     from bot.web.server import run_web
 
     settings = _settings(env)
+    config = WebConfig.read()  # a missing OAuth2 setting is reported before anything else
     from bot.storage.migrate import upgrade
 
     upgrade(env.database_url)
-    return run_web(env, settings, args.host, args.port)
+    return run_web(env, settings, config, args.host, args.port)
 
 
 def _health(_args: argparse.Namespace, env: Environment) -> int:

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import discord
 import yarl
@@ -32,16 +33,26 @@ def point_discord_at(env: Environment) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(env.gateway_url)
 
 
-def run_bot(env: Environment, settings: Settings, plan: ClusterPlan, migrated: Sequence[str] = ()) -> int:
+@dataclass(frozen=True)
+class Companion:
+    """Something an entry point runs beside the bot, on its loop and for its lifetime (the web dashboard)."""
+
+    run: Callable[[QuidProNo], contextlib.AbstractAsyncContextManager[object]]
+    secrets: Sequence[str] = ()  # what its logs must never show
+
+
+def run_bot(env: Environment, settings: Settings, plan: ClusterPlan, migrated: Sequence[str] = (),
+            companion: Companion | None = None) -> int:
     assert env.token is not None
-    logs.configure(settings.logging.format, settings.logging.level, secrets=[env.token.get_secret_value()])
+    secrets = [env.token.get_secret_value(), *(companion.secrets if companion else ())]
+    logs.configure(settings.logging.format, settings.logging.level, secrets=secrets)
     if migrated:
         log.info("event=migrated revisions=%s", ",".join(migrated))
     point_discord_at(env)
-    return asyncio.run(_serve(env, settings, plan))
+    return asyncio.run(_serve(env, settings, plan, companion))
 
 
-async def _serve(env: Environment, settings: Settings, plan: ClusterPlan) -> int:
+async def _serve(env: Environment, settings: Settings, plan: ClusterPlan, companion: Companion | None) -> int:
     assert env.token is not None
     store = Store(make_engine(env.database_url))
     # Without a shard count discord.py asks GET /gateway/bot how many shards to run (the stand-in answers too).
@@ -54,7 +65,10 @@ async def _serve(env: Environment, settings: Settings, plan: ClusterPlan) -> int
     running = asyncio.create_task(bot.start(env.token.get_secret_value()), name="bot")
     stopping = asyncio.create_task(stop.wait(), name="stop-signal")
     try:
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        async with contextlib.AsyncExitStack() as beside:
+            if companion is not None:
+                await beside.enter_async_context(companion.run(bot))
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
         if stop.is_set() and not running.done():

@@ -242,6 +242,14 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class WebSettings(_Section):
+    """The moderators' dashboard inside `quidprono run` (it also runs alone: `quidprono web`)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
 class Settings(_Section):
     policy: Policy = Policy()
     detection: Detection = Detection()
@@ -256,3 +264,4 @@ class Settings(_Section):
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
     health: Health = Health()
+    web: WebSettings = WebSettings()

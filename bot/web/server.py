@@ -13,6 +13,8 @@ import aiohttp
 from aiohttp import web
 
 from bot import logs
+from bot.adapter.app import QuidProNo
+from bot.adapter.runner import Companion
 from bot.config import Environment
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
@@ -67,8 +69,24 @@ async def standalone(env: Environment, config: WebConfig, settings: Settings,
                 await dashboard.backfills.close()
 
 
-def run_web(env: Environment, settings: Settings, host: str, port: int) -> int:
-    config = WebConfig.read()
+def beside_the_bot(env: Environment, config: WebConfig, settings: Settings) -> Companion:
+    """The dashboard inside `quidprono run` (web.enabled): the bot's own guild list, and a change drops the
+    bot's cached settings at once."""
+
+    @contextlib.asynccontextmanager
+    async def run(bot: QuidProNo) -> AsyncIterator[str]:
+        async with standalone(env, config, settings, bot.store) as dashboard:
+            dashboard.on_settings_changed = bot.forget_settings
+            dashboard.bot_user_id = lambda: bot.user.id if bot.user else 0
+            dashboard.access = Access(dashboard.api, bot_guilds=lambda: {guild.id for guild in bot.guilds})
+            async with serving(dashboard, settings.web.host, settings.web.port) as url:
+                log.info("event=web_started url=%s public_url=%s", url, config.public_url)
+                yield url
+
+    return Companion(run, secrets_of(config))
+
+
+def run_web(env: Environment, settings: Settings, config: WebConfig, host: str, port: int) -> int:
     logs.configure(settings.logging.format, settings.logging.level, secrets=secrets_of(config))
     return asyncio.run(_serve(env, settings, config, host, port))
 
