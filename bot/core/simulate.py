@@ -116,11 +116,17 @@ def describe(simulation: Simulation, key: str, value: str, days: int) -> str:
     lines += [f"- {line}" for line in transition_lines(simulation)] or ["- nothing would change."]
     if own_choices := members_own_choices(simulation.own_bar, simulation.quota, would=True):
         lines.append(f"Under it, {own_choices}")
-    lines.append(f"{simulation.replayed - simulation.changed} answers would stay the same. Nothing has been applied.")
+    unchanged = simulation.replayed - simulation.changed
+    lines.append(f"{_counted(unchanged, 'answer')} would stay the same. Nothing has been applied.")
     if simulation.drifted:
-        lines.append(f"({simulation.drifted} demands would already be answered differently under the current"
-                     " policy than when they were made: the history has grown since, e.g. by a backfill.)")
+        drifted = _counted(simulation.drifted, "demand")
+        lines.append(f"({drifted} would already be answered differently under the current policy than when first"
+                     " answered: the history has grown since, e.g. by a backfill.)")
     return "\n".join(lines)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def transition_lines(simulation: Simulation) -> list[str]:

@@ -39,6 +39,17 @@ def test_describe_phrases_the_changes_largest_first() -> None:
     assert "no stored demands" in describe(Simulation(0, Counter(), 0), "policy.window_days", "30", 7)
 
 
+def test_describe_counts_one_in_the_singular() -> None:
+    simulation = Simulation(2, Counter({(Outcome.DECLINE, Outcome.CONNECT): 1,
+                                        (Outcome.DECLINE, Outcome.DECLINE): 1}), drifted=1)
+    lines = describe(simulation, "policy.mutual_min_score", "2.0", 30).splitlines()
+    assert lines[-2:] == [
+        "1 answer would stay the same. Nothing has been applied.",
+        "(1 demand would already be answered differently under the current policy than when first answered:"
+        " the history has grown since, e.g. by a backfill.)",
+    ]
+
+
 async def test_replaying_stored_demands_under_a_lower_mutual_threshold(store: Store) -> None:
     """Hand-computed, with the default policy (reply 3, mention 1; mutual 4, propose 3, 3 days, 5 interactions):
 
