@@ -114,6 +114,10 @@ class Gateway:
         self.resume_window = 120.0
         #: Dispatches the client already had, sent again on its next RESUME (Discord may deliver twice).
         self.redeliver_on_resume = 0
+        #: Loop time until which the gateway is down: new connections are refused with 503 (see `outage`).
+        self.down_until = 0.0
+        #: Loop times of connections refused during an outage.
+        self.refused: list[float] = []
         self.url = ""  # set by the server once it knows its port
         self.resume_url = ""
         self.sessions: list[GatewaySession] = []
@@ -360,7 +364,17 @@ class Gateway:
 
     # ---- the websocket ------------------------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def outage(self, seconds: float) -> None:
+        """The gateway goes down for `seconds`: open connections drop (4000, as when Discord's gateway goes away)
+        and new ones are refused with 503 until it is back. Sessions stay resumable for `resume_window` after
+        their connection closed, like Discord's; an outage longer than that leaves nothing to resume."""
+        self.down_until = asyncio.get_running_loop().time() + seconds
+        await self.drop(CloseCode.UNKNOWN_ERROR)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if asyncio.get_running_loop().time() < self.down_until:
+            self.refused.append(asyncio.get_running_loop().time())
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await ws.prepare(request)
         loop = asyncio.get_running_loop()

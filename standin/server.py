@@ -607,6 +607,13 @@ class StandIn:
     async def drop_connections(self, code: int = 4000) -> None:
         await self.gateway.drop(code)
 
+    async def gateway_outage(self, seconds: float, *, resume_window: float | None = None) -> None:
+        """The gateway is down for `seconds` (connections dropped, new ones refused with 503); with
+        `resume_window` shorter than the outage, the session cannot be resumed afterwards."""
+        if resume_window is not None:
+            self.gateway.resume_window = resume_window
+        await self.gateway.outage(seconds)
+
     # ---- observing -----------------------------------------------------------------------------------------
 
     def mark(self) -> int:

@@ -6,8 +6,9 @@ import logging
 
 import discord
 
-from bot.core.detect import Context
+from bot.core.detect import Context, detector_for
 from bot.core.ingest import MessageFacts
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_ID = 2**63  # snowflakes are 64-bit; the database's integers are signed
@@ -74,6 +75,13 @@ def addresses_bot(message: discord.Message, bot_user: discord.abc.User, member_m
     if any(user.id == bot_user.id for user in message.mentions):
         return True
     return member_mentions and any(not user.bot for user in message.mentions)
+
+
+def is_demand(message: discord.Message, bot_user: discord.abc.User, settings: Settings) -> bool:
+    """A demand is not engagement: ingestion records nothing for it (the demand path records the demand)."""
+    if not message.mentions or not addresses_bot(message, bot_user, settings.listen.member_mentions):
+        return False
+    return detector_for(settings.detection).classify(message.content).demand
 
 
 def context_of(message: discord.Message) -> Context:

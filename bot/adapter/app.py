@@ -19,6 +19,7 @@ from bot.adapter.cluster import pace_identify, sync_commands_once
 from bot.adapter.errors import handler_failed, on_app_command_error
 from bot.adapter.payloads import guard_parsers
 from bot.config import ConfigError, with_overrides
+from bot.core.catchup import Handover
 from bot.core.ingest import ConversationTracker
 from bot.core.settings import Settings
 from bot.health import write_heartbeat
@@ -68,6 +69,7 @@ class QuidProNo(commands.AutoShardedBot):
         self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds,
                                     settings.ingest.max_pending)
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
+        self.handover = Handover()  # after a gap: which messages catch-up handles and which live delivery does
         self._event_seen = asyncio.Event()
         self._guild_settings: dict[int, Settings] = {}
         self.coordinator = Coordinator(store.engine)

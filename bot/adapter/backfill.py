@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 
 import discord
 
-from bot.adapter._messages import addresses_bot, channel_and_category, facts_from
+from bot.adapter._messages import channel_and_category, facts_from, is_demand
 from bot.core.backfill import ChannelProgress, Progress, Stretches, replay, snowflake_time
-from bot.core.detect import detector_for
 from bot.core.ingest import MessageFacts
 from bot.core.model import AuditAction, Interaction, InteractionKind
 from bot.core.scope import in_scope
@@ -83,7 +82,6 @@ class Backfiller:
         self.settings = settings
         self.clock = clock
         self._gap = timedelta(minutes=settings.ingest.conversation_gap_minutes)
-        self._detector = detector_for(settings.detection)
 
     async def run(self, guild_id: int, channels: Sequence[discord.TextChannel], window: Window, *,
                   on_progress: ProgressCallback | None = None, cancel: asyncio.Event | None = None) -> BackfillResult:
@@ -135,7 +133,7 @@ class Backfiller:
             if cancel is not None and cancel.is_set():
                 outcome.cancelled = True
                 return
-            page = await self._page(channel, before)
+            page = await history_page(channel, before=before)
             reached_start = len(page) < PAGE
             for message in page:  # newest first
                 if message.created_at < window.since:
@@ -154,31 +152,13 @@ class Backfiller:
         state.unwritten.append(message.id)
         state.oldest_read = message.created_at
         if self.settings.backfill.reactions and message.reactions and _human(message):
-            state.reactions.extend(await self._reactions(message))
+            state.reactions.extend(await reactions_of(message))
         facts = facts_from(message)
-        if facts is None or self._is_demand(message):
+        if facts is None or is_demand(message, self.me, self.settings):
             return  # as live: bots write nothing that counts, and a demand is not engagement
         completed = state.stretches.push(facts)
         if completed:
             await self._write(guild_id, state, completed, outcome, done=False)
-
-    def _is_demand(self, message: discord.Message) -> bool:
-        if not message.mentions or not addresses_bot(message, self.me, self.settings.listen.member_mentions):
-            return False
-        return self._detector.classify(message.content).demand
-
-    async def _reactions(self, message: discord.Message) -> list[Interaction]:
-        """Who reacted: one request per emoji (only for messages that have reactions at all). Dated at the
-        message's time, the latest moment the history can vouch for; the reaction's own time is unknown."""
-        found: dict[int, Interaction] = {}
-        for reaction in message.reactions:
-            async for user in reaction.users(limit=None):
-                if user.bot or user.id == message.author.id or user.id in found:
-                    continue
-                found[user.id] = Interaction(message.guild.id if message.guild else 0, user.id, message.author.id,
-                                             InteractionKind.REACTION, message.channel.id, message.id,
-                                             message.created_at)
-        return list(found.values())
 
     async def _write(self, guild_id: int, state: _Channel, stretch: list[MessageFacts], outcome: BackfillResult, *,
                      done: bool) -> None:
@@ -199,27 +179,47 @@ class Backfiller:
                               cursor.messages_read + read, done)
         await self.moderation.save_cursor(guild_id, state.cursor, self.clock())
 
-    async def _page(self, channel: discord.TextChannel, before: int | None) -> list[discord.Message]:
-        """One page of history, newest first. discord.py already waits out 429s (and X-RateLimit buckets);
-        this retries what it gives up on, waiting as long as Discord asked."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                point = discord.Object(id=before) if before is not None else None
-                return [message async for message in channel.history(limit=PAGE, before=point)]
-            except discord.HTTPException as error:
-                if isinstance(error, discord.Forbidden) or (error.status != 429 and error.status < 500):
-                    raise
-                wait = float(getattr(error, "retry_after", 0) or min(2 ** attempt, 30))
-                log.warning("event=backfill_retry channel_id=%s status=%s wait=%.1f", channel.id, error.status, wait)
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                await asyncio.sleep(wait)
-        raise AssertionError("unreachable")
-
     @staticmethod
     def _progress(states: dict[int, _Channel], outcome: BackfillResult, window: Window) -> Progress:
         channels = [ChannelProgress(state.cursor.done, state.oldest_read) for state in states.values()]
         return Progress(channels, outcome.messages_read, window.since, window.until)
+
+
+async def history_page(channel: discord.TextChannel, *, before: int | None = None,
+                       after: int | None = None) -> list[discord.Message]:
+    """One page of history: newest first with `before`, oldest first with `after`. discord.py already waits
+    out 429s (and X-RateLimit buckets); this retries what it gives up on, waiting as long as Discord asked."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return [message async for message in channel.history(
+                limit=PAGE, before=_point(before), after=_point(after), oldest_first=after is not None)]
+        except discord.HTTPException as error:
+            if isinstance(error, discord.Forbidden) or (error.status != 429 and error.status < 500):
+                raise
+            wait = float(getattr(error, "retry_after", 0) or min(2 ** attempt, 30))
+            log.warning("event=backfill_retry channel_id=%s status=%s wait=%.1f", channel.id, error.status, wait)
+            if attempt == MAX_ATTEMPTS:
+                raise
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _point(message_id: int | None) -> discord.Object | None:
+    return discord.Object(id=message_id) if message_id is not None else None
+
+
+async def reactions_of(message: discord.Message) -> list[Interaction]:
+    """Who reacted: one request per emoji (only for messages that have reactions at all). Dated at the
+    message's time, the latest moment the history can vouch for; the reaction's own time is unknown."""
+    found: dict[int, Interaction] = {}
+    for reaction in message.reactions:
+        async for user in reaction.users(limit=None):
+            if user.bot or user.id == message.author.id or user.id in found:
+                continue
+            found[user.id] = Interaction(message.guild.id if message.guild else 0, user.id, message.author.id,
+                                         InteractionKind.REACTION, message.channel.id, message.id,
+                                         message.created_at)
+    return list(found.values())
 
 
 async def prepare(store: Store, moderation: ModerationStore, guild_id: int, *, channel_ids: Sequence[int], days: int,

@@ -90,6 +90,15 @@ class ConversationTracker:
         return Interaction(facts.guild_id, facts.author_id, previous.author_id, InteractionKind.CONVERSATION,
                            facts.channel_id, facts.message_id, facts.created_at)
 
+    def adopt(self, other: ConversationTracker, channel_id: int) -> None:
+        """Carry on a channel from where `other` left it (catch-up read what this tracker never saw)."""
+        last = other._last.get(channel_id)
+        if last is not None:
+            self._remember(self._last, channel_id, last, self._max_channels)
+        for pair, at in other._credited.items():
+            if pair[0] == channel_id:
+                self._remember(self._credited, pair, at, self._max_pairs)
+
     def forget_member(self, user_id: int) -> None:
         """Drop a member from memory (they left, or asked to be forgotten)."""
         for channel, turn in list(self._last.items()):

@@ -222,6 +222,15 @@ class Backfill(_Section):
     resume_on_start: bool = True  # a backfill interrupted by a restart carries on by itself
 
 
+class CatchUp(_Section):
+    """After a gap the gateway cannot replay (a new session, a restart, kill -9): read what was said meanwhile."""
+
+    enabled: bool = True
+    window_hours: float = Field(24.0, gt=0, le=14 * 24)  # only channels with a message this recent; no older history
+    answer_within_minutes: float = Field(10.0, ge=0, le=24 * 60)  # younger demands are answered, older ones recorded
+    max_requests: int = Field(200, ge=1, le=10_000)  # REST requests (history pages, reaction lists) per new session
+
+
 class Health(_Section):
     heartbeat_file: str = "data/heartbeat.json"
     max_age_seconds: int = Field(120, ge=30, le=3600)
@@ -261,6 +270,7 @@ class Settings(_Section):
     connections: Connections = Connections()
     privacy: Privacy = Privacy()
     backfill: Backfill = Backfill()
+    catchup: CatchUp = CatchUp()
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
     health: Health = Health()

@@ -113,6 +113,8 @@ class Demand(Base):
                       # Exactly one answer per demand: a message names a target once, whoever sees it first
                       # (a replayed dispatch, a second process) records it; everyone else stays silent.
                       UniqueConstraint("guild_id", "message_id", "target_id", name="uq_demands_source"),
+                      # Catch-up after a gap: the last demand recorded in a channel.
+                      Index("ix_demands_channel", "guild_id", "channel_id", "message_id"),
                       NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
@@ -144,7 +146,9 @@ class Post(Base):
 
     __tablename__ = "posts"
     __table_args__ = (UniqueConstraint("guild_id", "message_id", name="uq_posts_message"),
-                      Index("ix_posts_author", "guild_id", "author_id", "created_at"))
+                      Index("ix_posts_author", "guild_id", "author_id", "created_at"),
+                      # Catch-up after a gap: the last message recorded in a channel.
+                      Index("ix_posts_channel", "guild_id", "channel_id", "message_id"))
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     guild_id: Mapped[int]
@@ -197,6 +201,18 @@ class BackfillCursor(Base):
     before_id: Mapped[int | None]  # the oldest message read so far; paging continues before it
     messages_read: Mapped[int] = mapped_column(BigInteger, default=0)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class CatchUpMark(Base):
+    """A channel whose catch-up after a gap has not finished: history after `after_id` may be unread. It wins
+    over the last recorded message, which live delivery may have moved past the unread part meanwhile."""
+
+    __tablename__ = "catchup_marks"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    after_id: Mapped[int]
     updated_at: Mapped[datetime]
 
 

@@ -35,6 +35,7 @@ from bot.core.model import (
 from bot.core.scoring import HistorySpan, PairHistory, RequesterStanding
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
+from bot.storage.edges import Edges
 from bot.storage.members import MemberStore, preferences_of
 from bot.storage.models import AuditEntry, DeadLetter, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
 from bot.storage.quiet import QuietStore
@@ -78,6 +79,7 @@ class Store:
         self._insert_posts_sql = str(insert_posts.compile(dialect=engine.dialect))
         self.members = MemberStore(engine, self._insert)
         self.quiet = QuietStore(engine, self._insert)
+        self.edges = Edges(engine, self._insert)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -28,7 +28,7 @@ def question(targets: list[discord.abc.User]) -> str:
 class AskView(GuardedView):
     """[Yes] [No] for the author alone; Yes runs `on_yes` once."""
 
-    def __init__(self, author_id: int, on_yes: Callable[[], Awaitable[None]], timeout: float) -> None:
+    def __init__(self, author_id: int, on_yes: Callable[[], Awaitable[object]], timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.author_id = author_id
         self.on_yes = on_yes
@@ -61,7 +61,7 @@ class AskView(GuardedView):
                 log.info("event=ask_expire_skipped reason=closing")
 
 
-async def ask(message: discord.Message, targets: list[discord.abc.User], on_yes: Callable[[], Awaitable[None]],
+async def ask(message: discord.Message, targets: list[discord.abc.User], on_yes: Callable[[], Awaitable[object]],
               wait_seconds: float, nonce: str) -> None:
     """Privately by DM where the author allows it, else as a reply in the channel (still only theirs to press)."""
     view = AskView(message.author.id, on_yes, wait_seconds)

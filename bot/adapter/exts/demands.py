@@ -52,24 +52,49 @@ class Demands(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if me is None or message.guild is None or not message.mentions:
+        if me is None or message.guild is None or not message.mentions or message.author.bot:
             return
+        if not self.bot.handover.live(message.guild.id, message.channel.id, message.id):
+            return  # said during a gap and already caught up from the channel's history
+        settings = await self.bot.settings_for(message.guild.id)
+        if addresses_bot(message, me, settings.listen.member_mentions) and ids_fit(message):
+            await self._handle(message, me, settings)
+
+    async def catch_up(self, message: discord.Message, *, fresh: bool) -> tuple[int, int]:
+        """A message read from history after a gap: (demands answered, demands recorded silently). Fresh, it is
+        handled as if just received; older, a demand's verdict is recorded without a reply, and no question
+        or help is sent that late. Either way it is decided as of when it was written."""
+        me = self.bot.user
+        if me is None or message.guild is None or not message.mentions:
+            return 0, 0
         settings = await self.bot.settings_for(message.guild.id)
         if not addresses_bot(message, me, settings.listen.member_mentions) or not ids_fit(message):
-            return
+            return 0, 0
+        if fresh:
+            return await self._handle(message, me, settings, at=message.created_at), 0
+        classification = detector_for(settings.detection).classify(message.content)
+        if classification.decision(settings.detection, context_of(message)) is not Decision.ANSWER:
+            return 0, 0
+        return 0, await self._answer_all(message, classification, settings, at=message.created_at, silent=True)
+
+    async def _handle(self, message: discord.Message, me: discord.abc.User, settings: Settings,
+                      at: datetime | None = None) -> int:
+        """Answer a message that addresses the bot: the number of demands answered."""
+        assert message.guild is not None
         if not in_scope(settings.scope, *channel_and_category(message.channel)):
-            return
+            return 0
         classification = detector_for(settings.detection).classify(message.content)
         decision = classification.decision(settings.detection, context_of(message))
         if decision is Decision.ANSWER:
-            await self._answer_all(message, classification, settings)
-        elif decision is Decision.ASK:
+            return await self._answer_all(message, classification, settings, at=at)
+        if decision is Decision.ASK:
             targets = self._targets(message, me)[: settings.discord.max_targets]
             log.info("event=demand_ask guild_id=%s channel_id=%s", message.guild.id, message.channel.id)
             await ask(message, targets, lambda: self._answer_all(message, classification, settings),
                       settings.detection.ask_timeout_seconds, reply_nonce(message.id, "ask"))
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
             await self._help_once(message, settings)
+        return 0
 
     async def _help_once(self, message: discord.Message, settings: Settings) -> None:
         assert message.guild is not None
@@ -80,13 +105,18 @@ class Demands(commands.Cog):
                  message.guild.id, message.channel.id, message.id)
         self.bot.dispatch("reply_withheld", message.id)
 
-    async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings) -> None:
+    async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings, *,
+                          at: datetime | None = None, silent: bool = False) -> int:
+        """Every target's verdict (decided as of `at`, default now): the number of demands newly recorded."""
         assert message.guild is not None and self.bot.user is not None
         answers = _answers(message, settings)
         lock = self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
+        recorded = 0
         async with lock:
             for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
-                await self._answer(message, target, classification, settings, answers.slot(slot))
+                recorded += await self._answer(message, target, classification, settings, answers.slot(slot),
+                                               at=at, silent=silent)
+        return recorded
 
     @staticmethod
     def _mentions_me(message: discord.Message, me: discord.abc.User) -> bool:
@@ -102,11 +132,11 @@ class Demands(commands.Cog):
         unique = list({user.id: user for user in candidates}.values())
         return unique or [me]
 
-    async def _answer(self, message: discord.Message, target: discord.abc.User,
-                      classification: Classification, settings: Settings, answers: Answers) -> None:
+    async def _answer(self, message: discord.Message, target: discord.abc.User, classification: Classification,
+                      settings: Settings, answers: Answers, *, at: datetime | None, silent: bool) -> bool:
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
-        policy, now = settings.policy, self.bot.now()
+        policy, now = settings.policy, at or self.bot.now()
         await self.bot.batcher.flush()  # decide on the freshest history
         store = self.bot.store
         history = await store.pair_history(guild_id, requester.id, target.id, span_for(policy, now))
@@ -120,19 +150,24 @@ class Demands(commands.Cog):
             log.info("event=demand_already_answered guild_id=%s channel_id=%s message_id=%s target_id=%s",
                      guild_id, message.channel.id, message.id, target.id)
             self.bot.dispatch("demand_already_answered", message.id, target.id)
-            return
+            return False
+        if silent:  # too old to answer after a gap: stored for the record (stats, audit), nobody is pinged
+            log.info("event=demand_recorded_silently guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id,
+                     verdict.outcome)
+            return True
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
                                                   verdict.reason_codes, message.channel.id, message.jump_url))
         if verdict.outcome is Outcome.CAPPED:
             if _capped_before(history.recent_demands, now):
-                return  # said once today already: silence now
+                return True  # said once today already: silence now
             self.bot.dispatch("moderator_alert", ModeratorAlert(
                 guild_id, f"<@{requester.id}> reached the limit of {policy.daily_demand_cap} demands a day "
                           f"and will get no more answers for now. {message.jump_url}"))
         text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
         await answers.send(text, WhyButton(demand_id))
+        return True
 
 
 def _answers(message: discord.Message, settings: Settings) -> Answers:

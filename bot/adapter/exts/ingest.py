@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.adapter._messages import addresses_bot, channel_and_category, facts_from, valid_id
-from bot.core.detect import detector_for
+from bot.adapter._messages import channel_and_category, facts_from, is_demand, valid_id
 from bot.core.ingest import records_of
 from bot.core.model import Interaction, InteractionKind
 from bot.core.scope import in_scope
-from bot.core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -28,23 +26,17 @@ class Ingest(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         facts = facts_from(message)
-        if facts is None:
+        if facts is None or self.bot.user is None:
             return
         # No await before the conversation tracker has seen this message: turns depend on message order.
+        if not self.bot.handover.live(facts.guild_id, facts.channel_id, facts.message_id):
+            return  # said during a gap and already caught up from the channel's history
         settings = self.bot.settings_now(facts.guild_id)
         if not in_scope(settings.scope, *channel_and_category(message.channel)):
             return  # moderators keep the bot out of this channel: it does not even listen
-        if self._is_demand(message, settings):
+        if is_demand(message, self.bot.user, settings):
             return  # a demand is not engagement: it earns the demander nothing
         self.bot.batcher.extend(records_of(facts, self.bot.conversations))
-
-    def _is_demand(self, message: discord.Message, settings: Settings) -> bool:
-        bot_user = self.bot.user
-        if bot_user is None or not message.mentions:
-            return False
-        if not addresses_bot(message, bot_user, settings.listen.member_mentions):
-            return False
-        return detector_for(settings.detection).classify(message.content).demand
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
