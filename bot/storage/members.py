@@ -156,14 +156,21 @@ class MemberStore:
     # --- consent --------------------------------------------------------------------------------
 
     async def open_request(self, guild_id: int, requester_id: int, target_id: int, *, demand_id: int | None,
-                           now: datetime, expires_at: datetime) -> int:
-        request = ConnectionRequest(guild_id=guild_id, requester_id=requester_id, target_id=target_id,
-                                    demand_id=demand_id, status=RequestStatus.PENDING, created_at=now,
-                                    expires_at=expires_at)
+                           now: datetime, expires_at: datetime) -> int | None:
+        """The new request's id; None when the pair already has one waiting (opened by any process): the
+        unique partial index on pending requests decides, so two openers can never both succeed."""
+        r = ConnectionRequest
+        pair = (r.guild_id == guild_id, r.requester_id == requester_id, r.target_id == target_id)
+        statement = self._insert(r).values(
+            guild_id=guild_id, requester_id=requester_id, target_id=target_id, demand_id=demand_id,
+            status=RequestStatus.PENDING, created_at=now, expires_at=expires_at,
+        ).on_conflict_do_nothing(index_elements=[r.guild_id, r.requester_id, r.target_id],
+                                 index_where=r.status == RequestStatus.PENDING.value)
         async with self._sessions.begin() as session:
-            session.add(request)
-            await session.flush()
-            return request.id
+            # A pending request past its expiry (not yet swept) no longer counts as waiting.
+            await session.execute(update(r).where(*pair, r.status == RequestStatus.PENDING, r.expires_at <= now)
+                                  .values(status=RequestStatus.EXPIRED, decided_at=now))
+            return (await session.execute(statement.returning(r.id))).scalar_one_or_none()
 
     async def asked_recently(self, guild_id: int, requester_id: int, target_id: int, now: datetime,
                              since: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -158,12 +158,18 @@ class Post(Base):
     created_at: Mapped[datetime]
 
 
+PENDING = text("status = 'pending'")
+
+
 class ConnectionRequest(Base):
     """A proposed connection waiting for the target's consent."""
 
     __tablename__ = "connection_requests"
     __table_args__ = (Index("ix_connection_requests_target", "guild_id", "target_id", "status"),
                       Index("ix_connection_requests_expiry", "status", "expires_at"),
+                      # One request waiting per pair, whichever process opens it (issue #12).
+                      Index("uq_connection_requests_pending", "guild_id", "requester_id", "target_id", unique=True,
+                            postgresql_where=PENDING, sqlite_where=PENDING),
                       NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)

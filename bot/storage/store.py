@@ -3,7 +3,8 @@ only retention, which ages out everything old, and lookups by a unique id do not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,6 +36,7 @@ from bot.core.model import (
 )
 from bot.core.scoring import HistorySpan, PairHistory, RequesterStanding
 from bot.storage._util import aware, rowcount
+from bot.storage.coordination import lock_key
 from bot.storage.db import sessions
 from bot.storage.edges import Edges
 from bot.storage.members import MemberStore, preferences_of
@@ -147,32 +150,28 @@ class Store:
     # --- reading history ------------------------------------------------------------------------
 
     async def pair_history(self, guild_id: int, requester_id: int, target_id: int, span: HistorySpan) -> PairHistory:
-        """The facts `decide` needs about a pair over `span`, in three statements on one connection.
-
-        The one query path for a pair's history: both directions inside the span, the requester's
-        standing, the target's preferences, and the requester's recent demands. The core judges them.
-        """
-        since, now = span.since, span.until
+        """The facts `decide` needs about a pair over `span` (the one query path: see `_read_pair_history`)."""
         async with self.engine.connect() as connection:
-            pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since, now))).all()
-            standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
-            demand_rows = (await connection.execute(
-                _demands_since(guild_id, requester_id, span.demands_since, now))).all()
-        interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
-        (activity, first_seen, follows_target, followed_by_target, top_channel, new_connections,
-         requests_from, auto_accept, explain_via, bar, weekly_quota) = standing_row
-        standing = RequesterStanding(
-            activity=activity or 0,
-            first_seen=aware(first_seen) if first_seen is not None else None,
-            follows_target=bool(follows_target),
-            followed_by_target=bool(followed_by_target),
-            target_top_channel_id=top_channel,
-            target_new_connections=new_connections or 0,
-        )
-        preferences = Preferences() if requests_from is None else preferences_of(
-            requests_from, auto_accept, explain_via, bar, weekly_quota)
-        recent = [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in demand_rows]
-        return PairHistory(guild_id, requester_id, target_id, span, interactions, standing, preferences, recent)
+            return await _read_pair_history(connection, guild_id, requester_id, target_id, span)
+
+    @contextlib.asynccontextmanager
+    async def requester_turn(self, guild_id: int, requester_id: int) -> AsyncIterator[RequesterTurn]:
+        """Decide one of a requester's demands while no other is decided, in this process or any other.
+
+        The cooldown and the daily cap are judged from the requester's recorded demands, so reading them and
+        recording the verdict happen in one transaction under the requester's lock: a transaction advisory
+        lock on PostgreSQL (freed at commit, or by the server when the process dies), the database's write
+        lock (BEGIN IMMEDIATE) on SQLite. Take the decision's time inside the turn, so it follows every
+        demand the turn can see. Nothing slow (no Discord call) belongs inside.
+        """
+        async with self.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                         {"key": lock_key(f"requester:{guild_id}:{requester_id}")})
+            else:
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield RequesterTurn(self, connection, guild_id, requester_id)
+            await connection.commit()
 
     async def event_count(self, guild_id: int | None = None) -> int:
         query = select(func.count()).select_from(InteractionEvent)
@@ -224,14 +223,20 @@ class Store:
         """The demand's id, or None when this message's demand of this target was already recorded (a
         replayed dispatch, another process): then its answer is someone else's to give. One statement
         claims the demand and stores its verdict, so no reader ever sees one without the other."""
-        statement = self._insert(Demand).values(
+        statement = self.demand_insert(guild_id, requester_id, target_id, kind=kind, verdict=verdict, now=now,
+                                       channel_id=channel_id, message_id=message_id)
+        async with self.engine.begin() as connection:
+            return (await connection.execute(statement)).scalar_one_or_none()
+
+    def demand_insert(self, guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict,
+                      now: datetime, channel_id: int | None, message_id: int | None) -> Any:
+        return self._insert(Demand).values(
             guild_id=guild_id, requester_id=requester_id, target_id=target_id, channel_id=channel_id,
             message_id=message_id, kind=kind, outcome=verdict.outcome.value,
             reasons=[reason.as_dict() for reason in verdict.reasons], evidence=dict(verdict.evidence),
             created_at=now,
-        ).on_conflict_do_nothing(index_elements=[Demand.guild_id, Demand.message_id, Demand.target_id])
-        async with self._sessions.begin() as session:
-            return (await session.execute(statement.returning(Demand.id))).scalar_one_or_none()
+        ).on_conflict_do_nothing(index_elements=[Demand.guild_id, Demand.message_id, Demand.target_id]).returning(
+            Demand.id)
 
     async def record_dead_letter(self, kind: str, ids: dict[str, int], error: str) -> None:
         async with self._sessions.begin() as session:
@@ -255,6 +260,52 @@ class Store:
         async with self._sessions() as session:
             row = (await session.execute(query)).scalar_one_or_none()
         return _stored(row) if row is not None else None
+
+
+class RequesterTurn:
+    """A requester's turn (`Store.requester_turn`): the pair's history read and the verdict recorded on the
+    turn's own connection, inside its transaction."""
+
+    def __init__(self, store: Store, connection: AsyncConnection, guild_id: int, requester_id: int) -> None:
+        self._store = store
+        self._connection = connection
+        self.guild_id = guild_id
+        self.requester_id = requester_id
+
+    async def pair_history(self, target_id: int, span: HistorySpan) -> PairHistory:
+        return await _read_pair_history(self._connection, self.guild_id, self.requester_id, target_id, span)
+
+    async def record_demand(self, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
+                            channel_id: int | None = None, message_id: int | None = None) -> int | None:
+        """As `Store.record_demand`, committed when the turn ends."""
+        statement = self._store.demand_insert(self.guild_id, self.requester_id, target_id, kind=kind,
+                                              verdict=verdict, now=now, channel_id=channel_id, message_id=message_id)
+        return (await self._connection.execute(statement)).scalar_one_or_none()
+
+
+async def _read_pair_history(connection: AsyncConnection, guild_id: int, requester_id: int, target_id: int,
+                             span: HistorySpan) -> PairHistory:
+    """Both directions inside the span, the requester's standing, the target's preferences, and the
+    requester's recent demands, in three statements. The core judges them."""
+    since, now = span.since, span.until
+    pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since, now))).all()
+    standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
+    demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, span.demands_since, now))).all()
+    interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
+    (activity, first_seen, follows_target, followed_by_target, top_channel, new_connections,
+     requests_from, auto_accept, explain_via, bar, weekly_quota) = standing_row
+    standing = RequesterStanding(
+        activity=activity or 0,
+        first_seen=aware(first_seen) if first_seen is not None else None,
+        follows_target=bool(follows_target),
+        followed_by_target=bool(followed_by_target),
+        target_top_channel_id=top_channel,
+        target_new_connections=new_connections or 0,
+    )
+    preferences = Preferences() if requests_from is None else preferences_of(
+        requests_from, auto_accept, explain_via, bar, weekly_quota)
+    recent = [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in demand_rows]
+    return PairHistory(guild_id, requester_id, target_id, span, interactions, standing, preferences, recent)
 
 
 def _direction(

@@ -15,6 +15,7 @@ async def test_a_request_is_answered_once_and_not_after_it_expires(store: Store)
     members = store.members
     live = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=NOW + timedelta(days=1))
     stale = await members.open_request(GUILD, CAROL, ALICE, demand_id=None, now=NOW, expires_at=NOW)
+    assert live is not None and stale is not None
 
     assert await members.settle_request(live, RequestStatus.ACCEPTED, NOW)
     assert not await members.settle_request(live, RequestStatus.DECLINED, NOW)  # the first answer stands
@@ -67,6 +68,7 @@ async def test_asked_recently_covers_waiting_and_refused_requests(store: Store) 
     later = NOW + timedelta(days=1)
     assert not await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
     waiting = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=later)
+    assert waiting is not None
     assert await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
     assert not await members.asked_recently(GUILD, CAROL, ALICE, NOW, NOW - timedelta(days=7))
     await members.settle_request(waiting, RequestStatus.DECLINED, NOW)

@@ -57,4 +57,4 @@ async def test_10_4_an_erased_consent_request_id_is_never_given_again(store: Sto
     await store.members.forget(GUILD, ALICE)
     later = await store.members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW,
                                              expires_at=NOW + timedelta(days=7))
-    assert later > erased
+    assert erased is not None and later is not None and later > erased

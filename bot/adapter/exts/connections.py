@@ -54,6 +54,8 @@ class Connections(commands.Cog):
         request_id = await store.open_request(
             verdict.guild_id, verdict.requester_id, verdict.target_id, demand_id=verdict.demand_id, now=now,
             expires_at=now + expiry)
+        if request_id is None:
+            return  # another process (or a quicker demand) opened this pair's request a moment ago
         view = discord.ui.View(timeout=None)
         view.add_item(ConsentButton(request_id, accept=True))
         view.add_item(ConsentButton(request_id, accept=False))

@@ -45,7 +45,8 @@ NOT_YOURS = ("This explanation belongs to the person who asked. "
 class Demands(commands.Cog):
     def __init__(self, bot: QuidProNo) -> None:
         self.bot = bot
-        # One demand at a time per requester, so two quick demands cannot both slip past the cooldown or cap.
+        # One message's demands at a time per requester, answered in order (the database holds the cap and
+        # cooldown across processes: `Store.requester_turn`).
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
         self._help = Allowance(HELP_EVERY)  # a plain mention gets help once an hour, not a reply each time
 
@@ -136,16 +137,16 @@ class Demands(commands.Cog):
                       settings: Settings, answers: Answers, *, at: datetime | None, silent: bool) -> bool:
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
-        policy, now = settings.policy, at or self.bot.now()
+        policy = settings.policy
         await self.bot.batcher.flush()  # decide on the freshest history
-        store = self.bot.store
-        history = await store.pair_history(guild_id, requester.id, target.id, span_for(policy, now))
-        verdict = decide(summarize(history, policy), policy, history.target_preferences, history.recent_demands, now,
-                         target_is_bot=target.id == self.bot.user.id)
-        demand_id = await store.record_demand(
-            guild_id, requester.id, target.id, kind=str(classification.kind), verdict=verdict, now=now,
-            channel_id=message.channel.id, message_id=message.id,
-        )
+        # The cap and cooldown hold across processes: the requester's turn is theirs alone, in the database.
+        async with self.bot.store.requester_turn(guild_id, requester.id) as turn:
+            now = at or self.bot.now()  # after every demand of theirs this turn can see
+            history = await turn.pair_history(target.id, span_for(policy, now))
+            verdict = decide(summarize(history, policy), policy, history.target_preferences, history.recent_demands,
+                             now, target_is_bot=target.id == self.bot.user.id)
+            demand_id = await turn.record_demand(target.id, kind=str(classification.kind), verdict=verdict, now=now,
+                                                 channel_id=message.channel.id, message_id=message.id)
         if demand_id is None:  # a replayed dispatch, or another process got here first: it answers
             log.info("event=demand_already_answered guild_id=%s channel_id=%s message_id=%s target_id=%s",
                      guild_id, message.channel.id, message.id, target.id)
