@@ -7,6 +7,7 @@ YAML parser knows it, the line in the file, so a moderator can fix it without re
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -80,12 +81,60 @@ def load_settings(path: Path | None) -> Settings:
 
 def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
     """A guild's settings: `overrides` (nested, like the file) on top of `base`, validated like the file."""
-    if not overrides:
-        return base
     try:
-        return Settings.model_validate(_deep_merge(base.model_dump(mode="python"), overrides))
+        return _merged(base, overrides)
     except ValidationError as error:
         raise ConfigError("\n".join(_describe("server setting", None, error))) from None
+
+
+def _merged(base: Settings, overrides: Mapping[str, Any]) -> Settings:
+    if not overrides:
+        return base
+    return Settings.model_validate(_deep_merge(base.model_dump(mode="python"), overrides))
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A stored override this version rejects: its key path and why (never its value)."""
+
+    key: str
+    reason: str
+
+
+def tolerant_overrides(base: Settings, overrides: Mapping[str, Any]) -> tuple[Settings, list[Ignored]]:
+    """Stored overrides on top of `base`, dropping only the keys this version rejects (a key renamed or a range
+    narrowed since they were stored), so one bad key does not undo the server's other choices."""
+    kept: dict[str, Any] = copy.deepcopy(dict(overrides))
+    ignored: list[Ignored] = []
+    while True:
+        try:
+            return _merged(base, kept), ignored
+        except ValidationError as error:
+            loc, reason = next(_problems(error))
+        removed = _remove(kept, loc)
+        if removed is None:  # not one stored key but their combination with config.yaml: keep none
+            return base, [*ignored, Ignored(".".join(loc), reason)]
+        ignored.append(Ignored(removed, reason))
+
+
+def _remove(tree: dict[str, Any], loc: list[str]) -> str | None:
+    """Delete the deepest node of `tree` along `loc` (a mapping key or a list item): its path, None if none."""
+    node: Any = tree
+    parent: Any = None
+    key: Any = None
+    path: list[str] = []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            parent, key, node = node, part, node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            parent, key, node = node, int(part), node[int(part)]
+        else:
+            break
+        path.append(part)
+    if not path:
+        return None
+    del parent[key]
+    return ".".join(path)
 
 
 def _deep_merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,6 +171,14 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
 
 
 def _describe(source: str, root: yaml.Node | None, error: ValidationError) -> Iterator[str]:
+    for loc, message in _problems(error):
+        line = _line_of(root, loc)
+        where = f" (line {line})" if line else ""
+        yield f"{source}{where}: {'.'.join(loc)}: {message}"
+
+
+def _problems(error: ValidationError) -> Iterator[tuple[list[str], str]]:
+    """Each problem's key path and what is wrong, in words (never the value given)."""
     for problem in error.errors(include_url=False):
         loc = [str(part) for part in problem["loc"]]
         message = problem["msg"].removeprefix("Value error, ")
@@ -131,9 +188,7 @@ def _describe(source: str, root: yaml.Node | None, error: ValidationError) -> It
             loc += [part for part in subkey.split(".") if part]
         elif problem["type"] == "extra_forbidden":
             message = "unknown key"
-        line = _line_of(root, loc)
-        where = f" (line {line})" if line else ""
-        yield f"{source}{where}: {'.'.join(loc)}: {message}"
+        yield loc, message
 
 
 def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:

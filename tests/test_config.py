@@ -98,3 +98,17 @@ def test_a_server_may_move_its_ask_band_but_not_put_asking_above_answering() -> 
         with_overrides(Settings(), {"detection": {"ask_threshold": 0.95}})
     with pytest.raises(ConfigError, match="answer_threshold"):
         with_overrides(Settings(), {"detection": {"answer_threshold": 1.5}})
+
+
+def test_stored_overrides_keep_every_valid_key_and_name_each_rejected_one() -> None:
+    from bot.config import Ignored, tolerant_overrides
+
+    stored = {"scope": {"deny_channels": [5]}, "policy": {"gone": 1, "daily_demand_cap": -3, "window_days": 30},
+              "replies": {"public": {"decline": "{nobody}"}}}
+    settings, ignored = tolerant_overrides(Settings(), stored)
+    assert settings.scope.deny_channels == (5,) and settings.policy.window_days == 30
+    assert settings.policy.daily_demand_cap == Settings().policy.daily_demand_cap
+    assert [item.key for item in ignored] == ["policy.daily_demand_cap", "policy.gone", "replies.public.decline"]
+    assert ignored[1] == Ignored("policy.gone", "unknown key")
+    assert stored["policy"] == {"gone": 1, "daily_demand_cap": -3, "window_days": 30}  # the stored copy untouched
+    assert tolerant_overrides(Settings(), {}) == (Settings(), [])

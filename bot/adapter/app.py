@@ -17,8 +17,9 @@ from discord.ext import commands, tasks
 from bot.adapter import exts
 from bot.adapter.cluster import pace_identify, sync_commands_once
 from bot.adapter.errors import handler_failed, on_app_command_error
+from bot.adapter.events import ModeratorAlert
 from bot.adapter.payloads import guard_parsers
-from bot.config import ConfigError, with_overrides
+from bot.config import Ignored, tolerant_overrides
 from bot.core.catchup import Handover
 from bot.core.ingest import ConversationTracker
 from bot.core.settings import Settings
@@ -77,6 +78,7 @@ class QuidProNo(commands.AutoShardedBot):
         self._listening = contextlib.AsyncExitStack()
         self._reloads: set[asyncio.Task[Settings]] = set()
         self._settings_versions: dict[int, datetime | None] = {}
+        self._ignored_told: set[tuple[int, str]] = set()
 
     async def settings_for(self, guild_id: int) -> Settings:
         """config.yaml with the guild's own overrides on top; cached until they change (here, on the dashboard
@@ -87,13 +89,22 @@ class QuidProNo(commands.AutoShardedBot):
         settings = self._guild_settings.get(guild_id)
         if settings is None:
             self._settings_versions[guild_id] = version
-            try:
-                settings = with_overrides(self.settings, await self.store.guild_overrides(guild_id))
-            except ConfigError as error:  # config.yaml changed under stored overrides: defaults, loudly
-                log.error("event=guild_overrides_invalid guild_id=%s error=%r", guild_id, str(error))
-                settings = self.settings
+            settings, ignored = tolerant_overrides(self.settings, await self.store.guild_overrides(guild_id))
             self._guild_settings[guild_id] = settings
+            self._tell_ignored(guild_id, ignored)
         return settings
+
+    def _tell_ignored(self, guild_id: int, ignored: list[Ignored]) -> None:
+        """Stored overrides this version rejects (config.yaml or the bot changed under them): the moderators
+        hear once per key per process start which one is ignored and why; the others stay in force."""
+        for key, reason in ((item.key, item.reason) for item in ignored):
+            if (guild_id, key) in self._ignored_told:
+                continue
+            self._ignored_told.add((guild_id, key))
+            log.warning("event=guild_override_ignored guild_id=%s key=%s reason=%r", guild_id, key, reason)
+            self.dispatch("moderator_alert", ModeratorAlert(
+                guild_id, f"A stored setting of this server is ignored: `{key}`: {reason}. The other settings are "
+                          "in force. Set it again with /quidpro policy set, or drop it with /quidpro policy reset."))
 
     def settings_now(self, guild_id: int) -> Settings:
         """Without waiting: the guild's settings once loaded (they are, from when the guild is available).
