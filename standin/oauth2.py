@@ -1,5 +1,6 @@
-"""Discord's OAuth2 authorization code grant: ``/oauth2/authorize``, ``/api/oauth2/token``, and Bearer
-access to ``/users/@me`` and ``/users/@me/guilds``, so a dashboard's whole login runs locally.
+"""Discord's OAuth2 authorization code grant: ``/oauth2/authorize``, ``/api/oauth2/token``,
+``/api/oauth2/token/revoke``, and Bearer access to ``/users/@me`` and ``/users/@me/guilds``, so a
+dashboard's whole login and logout run locally.
 
 The stand-in has no Discord login page: the authorize page lists the (non-bot) users to continue as,
 or only ``signed_in`` when a test set it, like a browser already logged in to Discord.
@@ -45,6 +46,8 @@ class OAuth2:
     tokens: dict[str, Grant] = field(default_factory=dict)
     #: Every token request's (grant_type, outcome), for tests.
     token_requests: list[tuple[str, str]] = field(default_factory=list)
+    #: Every revocation request's outcome ("revoked", "unknown_token" or an error), for tests.
+    revocations: list[str] = field(default_factory=list)
 
     @property
     def client_id(self) -> int:
@@ -106,9 +109,8 @@ class OAuth2:
 
     # ---- the server side ----------------------------------------------------------------------------------
 
-    async def token(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        grant_type = str(form.get("grant_type", ""))
+    def _client_valid(self, request: web.Request, form: Any) -> bool:
+        """The client's credentials, from HTTP Basic or the form, as Discord accepts either."""
         client_id, client_secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
         if "Authorization" in request.headers:
             try:
@@ -116,7 +118,12 @@ class OAuth2:
                 client_id, client_secret = basic.login, basic.password
             except ValueError:
                 pass
-        if client_id != str(self.client_id) or not secrets.compare_digest(client_secret, self.client_secret):
+        return client_id == str(self.client_id) and secrets.compare_digest(client_secret, self.client_secret)
+
+    async def token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        grant_type = str(form.get("grant_type", ""))
+        if not self._client_valid(request, form):
             return self._token_error(grant_type, 401, "invalid_client")
         if grant_type != "authorization_code":
             return self._token_error(grant_type, 400, "unsupported_grant_type")
@@ -128,6 +135,17 @@ class OAuth2:
         self.token_requests.append((grant_type, "ok"))
         return web.json_response({"access_token": access, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME,
                                   "refresh_token": secrets.token_urlsafe(24), "scope": " ".join(sorted(grant.scopes))})
+
+    async def revoke_token(self, request: web.Request) -> web.Response:
+        """``POST /api/oauth2/token/revoke``: the access token stops working at once. Like Discord (RFC 7009),
+        an unknown or already revoked token is still a 200."""
+        form = await request.post()
+        if not self._client_valid(request, form):
+            self.revocations.append("invalid_client")
+            return web.json_response({"error": "invalid_client"}, status=401)
+        known = self.tokens.pop(str(form.get("token", "")), None)
+        self.revocations.append("revoked" if known is not None else "unknown_token")
+        return web.json_response({})
 
     def _token_error(self, grant_type: str, status: int, error: str) -> web.Response:
         self.token_requests.append((grant_type, error))

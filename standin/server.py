@@ -95,6 +95,8 @@ class StandIn:
         app.router.add_post("/oauth2/authorize", self.oauth2.authorize)
         app.router.add_post("/api/oauth2/token", self.oauth2.token)
         app.router.add_post(API_PREFIX + "/oauth2/token", self.oauth2.token)
+        app.router.add_post("/api/oauth2/token/revoke", self.oauth2.revoke_token)
+        app.router.add_post(API_PREFIX + "/oauth2/token/revoke", self.oauth2.revoke_token)
         app.router.add_route("*", API_PREFIX + "{tail:/.*}", self.rest.handle)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)

@@ -6,6 +6,7 @@ import logging
 import secrets
 from urllib.parse import urlencode
 
+import aiohttp
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
@@ -85,9 +86,20 @@ async def callback(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """The session cleared and its Discord token revoked: a copied cookie or token is worth nothing after."""
     dashboard = request.app[DASHBOARD]
     session = await get_session(request)
     if not csrf_valid(session, dashboard.config.derived_key("csrf"), await request.post()):
         raise web.HTTPForbidden(text="This form did not come from the dashboard. Reload the page and try again.")
+    user_id, token = session.get("user_id"), session.get("token")
     session.invalidate()
+    if isinstance(user_id, int):
+        dashboard.access.forget(user_id)
+    if isinstance(token, str):
+        try:
+            await dashboard.api.revoke(token)
+        except (DiscordError, aiohttp.ClientError, TimeoutError) as error:
+            # The session is gone either way; the token then ends on its own (a week at most).
+            log.warning("event=web_logout_revoke_failed user_id=%s error=%s", user_id, type(error).__name__)
+    log.info("event=web_logout user_id=%s", user_id)
     raise web.HTTPFound("/")

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from tests.e2e.conftest import script_alice_and_bob
 from tests.web.conftest import Site, log_in
@@ -41,6 +42,27 @@ async def test_the_session_cookie_is_httponly_and_samesite(site: Site, http: aio
     async with http.get(site.url + "/login", allow_redirects=False) as response:
         cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=" in cookie
+
+
+async def test_logout_revokes_the_token_at_discord_and_clears_the_session(site: Site,
+                                                                          http: aiohttp.ClientSession) -> None:
+    await log_in(site, http, site.moderator)
+    (token,) = site.standin.oauth2.tokens
+    copied = http.cookie_jar.filter_cookies(URL(site.url))  # what a stolen cookie would be
+    async with http.get(site.url + "/") as response:
+        form = {"csrf_token": csrf_of(await response.text())}
+    async with http.post(site.url + "/logout", data=form, allow_redirects=False) as response:
+        assert response.status == 302
+    assert site.standin.oauth2.revocations == ["revoked"] and token not in site.standin.oauth2.tokens
+    async with http.get(site.guild_url(), allow_redirects=False) as response:
+        assert response.status == 302 and response.headers["Location"].startswith("/login")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as thief:
+        thief.cookie_jar.update_cookies(copied, URL(site.url))
+        async with thief.get(site.guild_url(), allow_redirects=False) as response:
+            assert response.status == 302, "the old cookie's token no longer opens the server's pages"
+        async with thief.get(site.standin.api_base + "/users/@me",
+                             headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 401
 
 
 async def test_a_login_whose_state_does_not_match_is_refused(site: Site, http: aiohttp.ClientSession) -> None:
