@@ -1,83 +1,74 @@
-"""Decide: p50/p99 of reading a pair's decision inputs and deciding, with 1,000,000 events stored.
+"""Decide: p50/p99 of reading a pair's decision inputs and deciding, at 1M and 10M stored events.
 
-10,000 members with a skewed activity (a few very active members, many quiet ones), each talking
-mostly inside a circle of 30 others, over 120 days. Pairs are drawn 80% from circles (real history)
-and 20% at random (strangers). The baseline is one `SELECT 1` round trip through the same engine: the
-floor any database-backed decision pays.
+The history (bench/_history.py): 100 events a member, each member talking mostly inside a circle of 30, with
+a skewed activity, over 120 days: 1,000,000 events over 10,000 members and 10,000,000 over 100,000. Pairs:
+requesters drawn uniformly, 80% asking someone of their circle (real history), 20% a stranger.
+
+Baseline: one `SELECT 1` round trip on a connection held open, through the same engine, timed just before each
+decision (so both see the same machine load). Environment: QPN_DECIDE_SCALES (event counts, comma-separated),
+QPN_DECIDE_BACKENDS (sqlite,postgresql), QPN_BENCH_CACHE (where built databases are kept).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
+import os
 import statistics
-import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from bench._db import fresh_sqlite
-from bot.core.model import Interaction, InteractionKind
+from bench._bulk import postgres_history, sqlite_history
+from bench._history import GUILD, NOW, generate, sample_pairs
 from bot.core.policy import decide
 from bot.core.scoring import span_for, summarize
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 
-EVENTS = 1_000_000
-MEMBERS = 10_000
-CIRCLE = 30
-SAMPLES = 2_000
-NOW = datetime(2026, 11, 22, tzinfo=UTC)
-KINDS = list(InteractionKind)
+SCALES = [int(value) for value in os.environ.get("QPN_DECIDE_SCALES", "1000000,10000000").split(",")]
+BACKENDS = os.environ.get("QPN_DECIDE_BACKENDS", "sqlite,postgresql").split(",")
+SAMPLES, WARMUP = 2_000, 200
 
 
-def history(rng: random.Random) -> tuple[list[Interaction], dict[int, list[int]]]:
-    circles = {member: rng.sample(range(MEMBERS), CIRCLE) for member in range(MEMBERS)}
-    activity = [1 / (rank + 1) ** 0.8 for rank in range(MEMBERS)]
-    actors = rng.choices(range(MEMBERS), weights=activity, k=EVENTS)
-    events = [
-        Interaction(guild_id=1, actor_id=actor, target_id=rng.choice(circles[actor]), kind=rng.choice(KINDS),
-                    channel_id=rng.randrange(25), source_id=i,
-                    occurred_at=NOW - timedelta(seconds=rng.randrange(120 * 86_400)))
-        for i, actor in enumerate(actors)
-    ]
-    return events, circles
+@dataclass(frozen=True)
+class Figures:
+    decisions: list[float]
+    baseline: list[float]
+    outcomes: Counter[str]
+
+    def line(self, backend: str, events: int) -> str:
+        d50, d99 = _percentile(self.decisions, 50), _percentile(self.decisions, 99)
+        b50, b99 = _percentile(self.baseline, 50), _percentile(self.baseline, 99)
+        return (f"decide {backend:<10} {events:>11,} events: p50 {d50:.2f} ms  p99 {d99:.2f} ms  "
+                f"max {max(self.decisions):.1f} ms | SELECT 1 p50 {b50:.3f} ms  p99 {b99:.3f} ms | "
+                f"p50/p50 {d50 / b50:.1f}x  p99/p99 {d99 / b99:.1f}x  p99/SELECT-1-p50 {d99 / b50:.1f}x "
+                f"(target p99 <= 5x)")
 
 
-async def measure(url: str) -> None:
-    rng = random.Random(11)
-    events, circles = history(rng)
+async def measure(url: str, pairs: list[tuple[int, int]]) -> Figures:
     store = Store(make_engine(url))
-    started = time.perf_counter()
-    for start in range(0, len(events), 20_000):
-        await store.write_events(events[start:start + 20_000])
-    print(f"decide: stored {len(events):,} events over {MEMBERS:,} members in {time.perf_counter() - started:.1f}s")
     policy = Settings().policy
-    pairs = [(a, rng.choice(circles[a]) if rng.random() < 0.8 else rng.randrange(MEMBERS))
-             for a in rng.choices(range(MEMBERS), k=SAMPLES)]
-    timings: list[float] = []
+    span = span_for(policy, NOW)
+    decisions: list[float] = []
+    baseline: list[float] = []
     outcomes: Counter[str] = Counter()
-    for requester, target in pairs:
-        started = time.perf_counter()
-        facts = await store.pair_history(1, requester, target, span_for(policy, NOW))
-        verdict = decide(summarize(facts, policy), policy, facts.target_preferences, facts.recent_demands, NOW)
-        timings.append((time.perf_counter() - started) * 1000)
-        outcomes[verdict.outcome.value] += 1
-    baseline = []
-    async with store.engine.connect() as connection:
-        for _ in range(SAMPLES):
+    async with store.engine.connect() as held:
+        for index, (requester, target) in enumerate(pairs):
             started = time.perf_counter()
-            await connection.execute(text("SELECT 1"))
-            baseline.append((time.perf_counter() - started) * 1000)
+            await held.execute(text("SELECT 1"))
+            select_1 = time.perf_counter() - started
+            started = time.perf_counter()
+            facts = await store.pair_history(GUILD, requester, target, span)
+            verdict = decide(summarize(facts, policy), policy, facts.target_preferences, facts.recent_demands, NOW)
+            decided = time.perf_counter() - started
+            if index >= WARMUP:
+                baseline.append(select_1 * 1000)
+                decisions.append(decided * 1000)
+                outcomes[verdict.outcome.value] += 1
     await store.close()
-    p50, p99 = _percentile(timings, 50), _percentile(timings, 99)
-    b50 = _percentile(baseline, 50)
-    print(f"decide: p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {max(timings):.2f} ms over {SAMPLES:,} decisions "
-          f"(target p99 <= 5 ms); outcomes {dict(outcomes)}")
-    print(f"decide: baseline SELECT 1 round trip p50 {b50:.3f} ms; a decision costs {p50 / b50:.1f}x that")
+    return Figures(decisions, baseline, outcomes)
 
 
 def _percentile(values: list[float], percent: int) -> float:
@@ -85,9 +76,20 @@ def _percentile(values: list[float], percent: int) -> float:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        url, _ = fresh_sqlite(Path(directory), "decide")
-        asyncio.run(measure(url))
+    results: dict[tuple[str, int], Figures] = {}
+    for events in SCALES:
+        history = generate(events)
+        pairs = sample_pairs(history, SAMPLES + WARMUP)
+        for backend in BACKENDS:
+            url = sqlite_history(history) if backend == "sqlite" else asyncio.run(postgres_history(history))
+            figures = results[backend, events] = asyncio.run(measure(url, pairs))
+            print(figures.line(backend, events), f"load {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"decide: outcomes at {events:,} events {dict(results[BACKENDS[0], events].outcomes)}")
+        del history
+    for backend in BACKENDS:
+        small, large = results[backend, min(SCALES)], results[backend, max(SCALES)]
+        ratio = _percentile(large.decisions, 99) / _percentile(small.decisions, 99)
+        print(f"decide {backend}: p99 at {max(SCALES):,} / p99 at {min(SCALES):,} = {ratio:.2f}x (target <= 1.2x)")
 
 
 if __name__ == "__main__":
