@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
@@ -20,7 +20,7 @@ from sqlalchemy.schema import CreateIndex
 
 from bench._history import CACHE, GENERATOR, GUILD, POSTGRES, History
 from bot.storage.migrate import alembic_config, upgrade
-from bot.storage.models import InteractionEvent
+from bot.storage.models import Base
 
 CHUNK = 500_000
 EVENT_COLUMNS = ["guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at"]
@@ -35,7 +35,7 @@ def _tag(history: History) -> str:
 
 def _index_ddl(dialect: Dialect) -> list[tuple[str, str]]:
     return [(str(index.name), str(CreateIndex(index).compile(dialect=dialect)))
-            for index in InteractionEvent.__table__.indexes]
+            for index in Base.metadata.tables["interaction_events"].indexes]
 
 
 def sqlite_history(history: History) -> str:
@@ -103,7 +103,7 @@ async def postgres_history(history: History) -> str:
 async def _load_postgres(history: History, dsn: str) -> None:
     connection = await asyncpg.connect(dsn)
     try:
-        indexes = _index_ddl(postgresql.dialect())
+        indexes = _index_ddl(postgresql.dialect())  # type: ignore[no-untyped-call]
         for name, _ in indexes:
             await connection.execute(f"DROP INDEX {name}")
         for start in range(0, history.events, CHUNK):
@@ -123,7 +123,8 @@ async def _load_postgres(history: History, dsn: str) -> None:
 
 
 def _pg_events(rows: Iterable[tuple[int, int, str, int, int, int]]) -> list[tuple[object, ...]]:
-    return [(GUILD, actor, target, kind, channel, source, _utc(at)) for actor, target, kind, channel, source, at in rows]
+    return [(GUILD, actor, target, kind, channel, source, _utc(at))
+            for actor, target, kind, channel, source, at in rows]
 
 
 def _utc(epoch: int) -> datetime:

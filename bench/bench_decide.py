@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import statistics
 import time
 from collections import Counter
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from bench._bulk import postgres_history, sqlite_history
-from bench._history import GUILD, NOW, generate, sample_pairs
+from bench._history import GUILD, NOW, as_interactions, generate, sample_pairs
+from bot.core.model import Interaction
 from bot.core.policy import decide
 from bot.core.scoring import span_for, summarize
 from bot.core.settings import Settings
@@ -69,6 +71,11 @@ async def measure(url: str, pairs: list[tuple[int, int]]) -> Figures:
                 outcomes[verdict.outcome.value] += 1
     await store.close()
     return Figures(decisions, baseline, outcomes)
+
+
+def history(rng: random.Random) -> tuple[list[Interaction], None]:
+    """The 1M-event history as interactions: the dashboard benchmark seeds its server with it."""
+    return as_interactions(generate(1_000_000, seed=rng.randrange(2**32))), None
 
 
 def _percentile(values: list[float], percent: int) -> float:

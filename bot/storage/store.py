@@ -6,18 +6,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
     delete,
     func,
-    literal,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -27,26 +23,22 @@ from bot.core.model import (
     Interaction,
     InteractionKind,
     Outcome,
-    PastDemand,
     PostRef,
-    Preferences,
     Reason,
-    TimedInteraction,
     Verdict,
 )
-from bot.core.scoring import HistorySpan, PairHistory, RequesterStanding
+from bot.core.scoring import HistorySpan, PairHistory
+from bot.storage._pair_query import decision_facts, pair_history_of
 from bot.storage._util import aware, rowcount
 from bot.storage.coordination import lock_key
 from bot.storage.db import sessions
 from bot.storage.edges import Edges
-from bot.storage.members import MemberStore, preferences_of
-from bot.storage.models import AuditEntry, DeadLetter, Demand, Follow, GuildSettings, InteractionEvent, Member, Post
+from bot.storage.members import MemberStore
+from bot.storage.models import AuditEntry, DeadLetter, Demand, GuildSettings, InteractionEvent, Member, Post
 from bot.storage.quiet import QuietStore
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
-TOP_CHANNEL_SAMPLE = 200
-CONNECTION_VIAS = ("consent", "auto_accept")  # how follows made by a connection are recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,83 +278,9 @@ class RequesterTurn:
 async def _read_pair_history(connection: AsyncConnection, guild_id: int, requester_id: int, target_id: int,
                              span: HistorySpan) -> PairHistory:
     """Both directions inside the span, the requester's standing, the target's preferences, and the
-    requester's recent demands, in three statements. The core judges them."""
-    since, now = span.since, span.until
-    pair_rows = (await connection.execute(_pair_events(guild_id, requester_id, target_id, since, now))).all()
-    standing_row = (await connection.execute(_standing(guild_id, requester_id, target_id, since, now))).one()
-    demand_rows = (await connection.execute(_demands_since(guild_id, requester_id, span.demands_since, now))).all()
-    interactions = [TimedInteraction(actor, InteractionKind(kind), aware(at)) for actor, kind, at in pair_rows]
-    (activity, first_seen, follows_target, followed_by_target, top_channel, new_connections,
-     requests_from, auto_accept, explain_via, bar, weekly_quota) = standing_row
-    standing = RequesterStanding(
-        activity=activity or 0,
-        first_seen=aware(first_seen) if first_seen is not None else None,
-        follows_target=bool(follows_target),
-        followed_by_target=bool(followed_by_target),
-        target_top_channel_id=top_channel,
-        target_new_connections=new_connections or 0,
-    )
-    preferences = Preferences() if requests_from is None else preferences_of(
-        requests_from, auto_accept, explain_via, bar, weekly_quota)
-    recent = [PastDemand(target, Outcome(outcome), aware(at)) for target, outcome, at in demand_rows]
-    return PairHistory(guild_id, requester_id, target_id, span, interactions, standing, preferences, recent)
-
-
-def _direction(
-    guild_id: int, actor_id: int, target_id: int, since: datetime, until: datetime
-) -> Select[int, str, datetime]:
-    e = InteractionEvent
-    return select(e.actor_id, e.kind, e.occurred_at).where(
-        e.guild_id == guild_id, e.actor_id == actor_id, e.target_id == target_id,
-        e.occurred_at.between(since, until))
-
-
-def _pair_events(guild_id: int, requester_id: int, target_id: int, since: datetime, until: datetime) -> Any:
-    # Two index range scans beat one OR over the composite index.
-    return union_all(_direction(guild_id, requester_id, target_id, since, until),
-                     _direction(guild_id, target_id, requester_id, since, until))
-
-
-def _follows(guild_id: int, follower_id: int, followee_id: int) -> ColumnElement[bool]:
-    return select(literal(True)).where(
-        Follow.guild_id == guild_id, Follow.follower_id == follower_id, Follow.followee_id == followee_id,
-    ).exists()
-
-
-def _standing(guild_id: int, requester_id: int, target_id: int, since: datetime, until: datetime) -> Select[Any]:
-    e = InteractionEvent
-    activity = select(func.count()).where(
-        e.guild_id == guild_id, e.actor_id == requester_id, e.occurred_at.between(since, until)).scalar_subquery()
-    first_seen = select(Member.first_seen).where(
-        Member.guild_id == guild_id, Member.user_id == requester_id).scalar_subquery()
-    # Where the target has been most active lately: their latest posts say it as well as all of them.
-    latest = (select(e.channel_id)
-              .where(e.guild_id == guild_id, e.actor_id == target_id, e.occurred_at.between(since, until))
-              .order_by(e.occurred_at.desc()).limit(TOP_CHANNEL_SAMPLE).subquery())
-    top_channel = (select(latest.c.channel_id).group_by(latest.c.channel_id)
-                   .order_by(func.count().desc(), latest.c.channel_id).limit(1).scalar_subquery())
-    def target_preference(column: Any) -> Any:
-        return select(column).where(Member.guild_id == guild_id, Member.user_id == target_id).scalar_subquery()
-
-    return select(activity, first_seen, _follows(guild_id, requester_id, target_id),
-                  _follows(guild_id, target_id, requester_id), top_channel,
-                  _new_connections(guild_id, target_id, until),
-                  *(target_preference(column) for column in (Member.requests_from, Member.auto_accept,
-                                                             Member.explain_via, Member.bar, Member.weekly_quota)))
-
-
-def _new_connections(guild_id: int, member_id: int, until: datetime) -> Any:
-    """Connections `member_id` made in the week before `until`, by consent or auto-accept: their quota's count."""
-    return select(func.count()).where(
-        Follow.guild_id == guild_id, Follow.follower_id == member_id, Follow.via.in_(CONNECTION_VIAS),
-        Follow.since > until - timedelta(days=7), Follow.since <= until).scalar_subquery()
-
-
-def _demands_since(guild_id: int, requester_id: int, since: datetime, until: datetime) -> Select[int, str, datetime]:
-    """Demands made before `until` (strictly: a replayed demand must not see itself)."""
-    return select(Demand.target_id, Demand.outcome, Demand.created_at).where(
-        Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since,
-        Demand.created_at < until)
+    requester's recent demands, in one statement (one round trip: `_pair_query`). The core judges them."""
+    rows = (await connection.execute(decision_facts(guild_id, requester_id, target_id, span))).all()
+    return pair_history_of(guild_id, requester_id, target_id, span, rows)
 
 
 def _stored(row: Demand) -> StoredDemand:
