@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run demo test lint typecheck pytest bench eval clean
+.PHONY: run demo test lint typecheck pytest bench eval train clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: $(DEV_STAMP)
 eval: $(RUNTIME_STAMP)
 	$(BIN)/quidprono eval tests/data/demands-dev.tsv
 	-$(BIN)/quidprono eval tests/data/demands-dev.tsv tests/data/demands-corpus.tsv
+
+# Rebuilds bot/core/detect_model.json (the detector's confidence) from tests/data/, deterministically, and prints
+# how it compares with the hand-set confidences under leave-one-platform-out.
+train: $(RUNTIME_STAMP)
+	$(BIN)/python -m bot.training
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

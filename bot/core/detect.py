@@ -5,9 +5,11 @@ I'll sub back"); `request` asks for a follow with nothing offered ("follow me", 
 channel"). Talking about following ("I never follow back", "f4f is pointless", "thanks for the follow",
 "I followed you because I love your art") is not a demand, and neither is anything the author quotes.
 
-Rules over normalised text (`_normalize`, then `_detect_rules`), chosen over trained models by measurement:
-see `bench/README.md` for the figures. A message whose skeleton holds no follow-word stem is answered after
-one regex scan (the prefilter), which is what keeps ordinary chat fast.
+Rules over normalised text (`_normalize`, then `_detect_rules`), chosen over trained models by measurement;
+how sure a finding is comes from a small trained model over the rules' evidence and the mentions
+(`_detect_confidence`, rebuilt by `make train`): see `bench/README.md` for the figures of both. A message
+whose skeleton holds no follow-word stem is answered after one regex scan (the prefilter), which is what
+keeps ordinary chat fast.
 
 A server's `detection.triggers` are extra phrases that make a message a request (unless said in the
 negative); its `detection.exceptions` are phrases that never count, while the rest of the message still
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from bot.core._detect_confidence import MENTION, MENTION_FIRST, TRIGGER_CONFIDENCE, model, signals
 from bot.core._detect_lexicon import CUE_WORDS, PHRASES, PREFILTER_STEMS
 from bot.core._detect_rules import analyse
 from bot.core._normalize import finish, normalize, phrase_pattern, prepare, skeleton
@@ -38,6 +41,7 @@ class DemandKind(StrEnum):
 class Classification:
     kind: DemandKind | None
     evidence: tuple[str, ...] = field(default=())
+    signals: tuple[str, ...] = field(default=(), compare=False)  # what the confidence model weighs
 
     @property
     def demand(self) -> bool:
@@ -45,26 +49,24 @@ class Classification:
 
     @property
     def confidence(self) -> float:
-        """How sure the rules are, from what the evidence shows (0 when no demand was found).
-
-        A demand with a strong object (me, my channel, back, an exchange) or a server trigger is near certain;
-        a bare imperative ("subscribe!") or a follow for somebody else ("follow @x") is a weaker reading."""
-        if self.kind is None:
-            return 0.0
-        if any(phrase.startswith("trigger:") for phrase in self.evidence):
-            return 0.85
-        return 0.95 if any(_STRONG.search(phrase) for phrase in self.evidence) else 0.7
+        """How likely the finding is a demand (0 when none was found), from the text alone."""
+        return self.confidence_in(None)
 
     def confidence_in(self, context: Context | None) -> float:
-        """The confidence with what Discord tells: a demand is addressed to someone, first of all."""
-        confidence = self.confidence
-        if context is None or confidence == 0.0:
-            return confidence
-        if not context.addressed:
-            confidence -= 0.15  # nobody mentioned or replied to: more likely talk than a demand
-        elif context.mention_first:
-            confidence += 0.03  # "@Alice follow me back": said to her
-        return round(min(max(confidence, 0.0), 0.99), 2)
+        """The trained model's probability over the signals, Discord's context standing in for the mentions
+        the text shows (a reply addresses someone too). A finding made only by a server's own trigger phrase
+        has a fixed confidence: the corpus the model learnt from knows no such phrase."""
+        if self.kind is None:
+            return 0.0
+        if all(phrase.startswith(("trigger:", "exception:")) for phrase in self.evidence):
+            return TRIGGER_CONFIDENCE
+        return round(min(model().probability(self.weighed_signals(context)), 0.99), 2)
+
+    def weighed_signals(self, context: Context | None = None) -> tuple[str, ...]:
+        if context is None:
+            return self.signals
+        told = (MENTION,) * context.addressed + (MENTION_FIRST,) * context.mention_first
+        return tuple(name for name in self.signals if name not in (MENTION, MENTION_FIRST)) + told
 
     def decision(self, thresholds: Detection, context: Context | None = None) -> Decision:
         confidence = self.confidence_in(context)
@@ -92,11 +94,6 @@ class Context:
 
     addressed: bool  # it mentions a member or the bot, or replies to someone
     mention_first: bool = False  # it starts with a mention
-
-
-# Evidence that names the writer or an exchange: "follow me", "sub to my channel", "follow back", "f4f".
-_STRONG = re.compile(r"\b(?:me|my|us|our|back|you|each other|4|for|need|give|gimme|hit|help|be|become|please)\b"
-                     r"|^(?:f4f|s4s|subs4subs|fol4fol|add4add)$")
 
 
 _NOT_A_DEMAND = Classification(None)
@@ -141,7 +138,8 @@ class Detector:
                     found = found or DemandKind.REQUEST
         if found is None and not notes:
             return _NOT_A_DEMAND
-        return Classification(found, evidence + notes)
+        evidence += notes
+        return Classification(found, evidence, signals(text, found, evidence) if found else ())
 
 
 def _prefilter(triggers: list[str]) -> re.Pattern[bytes] | None:

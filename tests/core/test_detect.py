@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
+from bot.core._detect_confidence import TRIGGER_CONFIDENCE, model
 from bot.core.detect import Classification, Context, Decision, DemandKind, Detector, classify, detector_for
 from bot.core.settings import Detection, Settings
 
@@ -25,20 +26,20 @@ def test_a_demand_reports_its_kind_and_the_words_that_show_it() -> None:
 
 def test_as_dict_is_the_json_shape_of_quidprono_check() -> None:
     assert classify("please subscribe to my channel").as_dict() == {
-        "demand": True, "kind": "request", "evidence": ["subscribe to my channel"], "confidence": 0.95, "ask": False,
+        "demand": True, "kind": "request", "evidence": ["subscribe to my channel"], "confidence": 0.99, "ask": False,
     }
     assert classify("nice weather today").as_dict() == {
         "demand": False, "kind": None, "evidence": [], "confidence": 0.0, "ask": False,
     }
 
 
-def test_a_weak_reading_is_asked_about_when_the_answer_threshold_is_above_it() -> None:
-    weak = classify("follow @kai on twitch")
+def test_a_finding_below_the_answer_threshold_is_asked_about() -> None:
+    weak = classify("sub me")  # "sub" is also a subtweet: the model is less sure of it than of "follow me back"
     assert weak.kind is not None and weak.confidence < classify("follow me back").confidence
-    assert weak.as_dict(Detection(answer_threshold=0.8, ask_threshold=0.5)) | {"evidence": []} == {
+    assert weak.as_dict(Detection(answer_threshold=0.98, ask_threshold=0.5)) | {"evidence": []} == {
         "demand": False, "kind": "request", "evidence": [], "confidence": weak.confidence, "ask": True,
     }
-    assert weak.as_dict()["demand"] is True  # the default answers it, as before
+    assert weak.as_dict()["demand"] is True  # the default answers it
 
 
 def test_follow_instructions_and_questions_about_a_follow_are_not_demands() -> None:
@@ -187,14 +188,20 @@ def test_only_the_first_4000_characters_are_read() -> None:
     assert not classify("x" * 5_000 + " follow me back").demand
 
 
-def test_a_message_addressed_to_nobody_is_less_likely_a_demand() -> None:
-    result = classify("subscribe!")
-    thresholds = Detection(answer_threshold=0.7, ask_threshold=0.5)
-    assert result.decision(thresholds, Context(addressed=True, mention_first=True)) is Decision.ANSWER
-    assert result.decision(thresholds, Context(addressed=False)) is Decision.ASK
-    assert result.confidence_in(Context(addressed=False)) < result.confidence < result.confidence_in(
-        Context(addressed=True, mention_first=True))
+def test_discords_context_stands_in_for_the_mentions_the_text_shows() -> None:
+    result = classify("subscribe to me")
+    assert "mention" not in result.signals
+    addressed = result.weighed_signals(Context(addressed=True, mention_first=True))
+    assert {"mention", "mention:first"} <= set(addressed)
+    assert "mention" not in classify("@sam subscribe to me").weighed_signals(Context(addressed=False))
+    weights = model().weights  # the model learnt that a demand is addressed to someone
+    assert weights["mention"] > 0 and result.confidence_in(Context(addressed=True)) >= result.confidence
     assert classify("hello").decision(Detection(ask_threshold=0.0, answer_threshold=0.0)) is Decision.IGNORE
+
+
+def test_a_finding_made_only_by_a_server_trigger_has_a_fixed_confidence() -> None:
+    config = Detection(triggers=("drop a star",))
+    assert Detector(config).classify("drop a star on my repo").confidence == TRIGGER_CONFIDENCE
 
 
 @pytest.mark.parametrize("text", [
