@@ -4,9 +4,11 @@ the cooldown like any other, and a plain mention gets help at most once an hour.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from bot.adapter.app import QuidProNo
 from bot.core.settings import Policy
+from standin import Message
 from tests.e2e.conftest import World
 
 SPAM = 60
@@ -31,8 +33,10 @@ class Counter:
 
 async def test_bot_aimed_demands_and_plain_mentions_are_capped(world: World, bot: QuidProNo) -> None:
     verdicts, withheld = Counter(bot, "verdict"), Counter(bot, "reply_withheld")
+    sent_by_dave = []
     for _ in range(SPAM):  # two members, 120 mentions in a burst, interleaved
-        await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} follow me back pls")
+        sent_by_dave.append(await world.standin.send_message(world.general, world.dave,
+                                                             f"{world.bot_mention} follow me back pls"))
         await world.standin.send_message(world.general, world.carol, f"{world.bot_mention} hello")
     await verdicts.reach(SPAM)  # every demand decided and stored
     await withheld.reach(SPAM - 1)  # every mention but the first handled without a reply
@@ -43,4 +47,44 @@ async def test_bot_aimed_demands_and_plain_mentions_are_capped(world: World, bot
     cap = Policy().daily_demand_cap
     assert len(to_dave) == cap + 1  # the answers within the cap, then "that's enough for today" once
     assert "follow anyone" in to_dave[0].content
+    # Decided in the order they were sent: the first demands are the ones answered, whatever the load (a
+    # demand overtaking an earlier one made a later demand look under the cap and an earlier one over it).
+    assert sorted(m.referenced.id for m in to_dave if m.referenced) == [m.id for m in sent_by_dave[:cap + 1]]
     assert len(to_carol) == 1 and "/about" in to_carol[0].content
+
+
+async def test_a_members_demands_are_decided_in_the_order_sent(world: World, bot: QuidProNo) -> None:
+    """The cap race: the first demand's settings lookup is held up until the bot has received the second
+    demand. The second must still wait its turn, so the first gets the verdict and the second the pair's
+    cooldown (before: the second overtook it, was judged first, and the first got "asked recently")."""
+    received, gate = asyncio.Event(), asyncio.Event()
+    version = bot.store.settings_version
+    looked_up = 0
+
+    async def held_up_once(guild_id: int) -> datetime | None:
+        nonlocal looked_up
+        looked_up += 1
+        if looked_up == 1:
+            await gate.wait()
+        return await version(guild_id)
+
+    bot.store.settings_version = held_up_once  # type: ignore[method-assign]
+    first = await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} follow me back")
+
+    async def seen(message: object) -> None:
+        if getattr(message, "id", first.id) != first.id:  # the second demand (the only other message)
+            gate.set()
+            received.set()
+
+    bot.add_listener(seen, "on_message")
+    second = await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} follow me back")
+    await received.wait()
+    for demand in (first, second):
+        def answers(reply: Message, demand: Message = demand) -> bool:
+            return reply.referenced is demand
+
+        await world.standin.wait_for_bot_message(world.general, answers, timeout=30)
+
+    replies = {m.referenced.id: m.content for m in world.standin.bot_messages(world.general) if m.referenced}
+    assert "follow anyone" in replies[first.id]
+    assert "follow anyone" not in replies[second.id]

@@ -45,8 +45,6 @@ NOT_YOURS = ("This explanation belongs to the person who asked. "
 class Demands(commands.Cog):
     def __init__(self, bot: QuidProNo) -> None:
         self.bot = bot
-        # One message's demands at a time per requester, answered in order (the database holds the cap and
-        # cooldown across processes: `Store.requester_turn`).
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
         self._help = Allowance(HELP_EVERY)  # a plain mention gets help once an hour, not a reply each time
 
@@ -57,9 +55,18 @@ class Demands(commands.Cog):
             return
         if not self.bot.handover.live(message.guild.id, message.channel.id, message.id):
             return  # said during a gap and already caught up from the channel's history
-        settings = await self.bot.settings_for(message.guild.id)
-        if addresses_bot(message, me, settings.listen.member_mentions) and ids_fit(message):
-            await self._handle(message, me, settings)
+        # The member's turn is taken before the first await, so their demands are decided in the order they
+        # were sent: one overtaking another would be judged under the cap while the earlier one is capped.
+        async with self._turn(message):
+            settings = await self.bot.settings_for(message.guild.id)
+            if addresses_bot(message, me, settings.listen.member_mentions) and ids_fit(message):
+                await self._handle(message, me, settings)
+
+    def _turn(self, message: discord.Message) -> asyncio.Lock:
+        """One demand at a time per member (FIFO), so quick demands cannot both slip past the cooldown or cap;
+        other members' demands go on meanwhile, so one member's spam queues behind itself only."""
+        assert message.guild is not None
+        return self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
 
     async def catch_up(self, message: discord.Message, *, fresh: bool) -> tuple[int, int]:
         """A message read from history after a gap: (demands answered, demands recorded silently). Fresh, it is
@@ -68,6 +75,11 @@ class Demands(commands.Cog):
         me = self.bot.user
         if me is None or message.guild is None or not message.mentions:
             return 0, 0
+        async with self._turn(message):
+            return await self._catch_up(message, me, fresh=fresh)
+
+    async def _catch_up(self, message: discord.Message, me: discord.abc.User, *, fresh: bool) -> tuple[int, int]:
+        assert message.guild is not None
         settings = await self.bot.settings_for(message.guild.id)
         if not addresses_bot(message, me, settings.listen.member_mentions) or not ids_fit(message):
             return 0, 0
@@ -91,7 +103,7 @@ class Demands(commands.Cog):
         if decision is Decision.ASK:
             targets = self._targets(message, me)[: settings.discord.max_targets]
             log.info("event=demand_ask guild_id=%s channel_id=%s", message.guild.id, message.channel.id)
-            await ask(message, targets, lambda: self._answer_all(message, classification, settings),
+            await ask(message, targets, lambda: self._answer_in_turn(message, classification, settings),
                       settings.detection.ask_timeout_seconds, reply_nonce(message.id, "ask"))
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
             await self._help_once(message, settings)
@@ -106,17 +118,22 @@ class Demands(commands.Cog):
                  message.guild.id, message.channel.id, message.id)
         self.bot.dispatch("reply_withheld", message.id)
 
+    async def _answer_in_turn(self, message: discord.Message, classification: Classification,
+                              settings: Settings) -> None:
+        """An answer confirmed later (Yes to the question): it waits for the member's turn like a new demand."""
+        async with self._turn(message):
+            await self._answer_all(message, classification, settings)
+
     async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings, *,
                           at: datetime | None = None, silent: bool = False) -> int:
-        """Every target's verdict (decided as of `at`, default now): the number of demands newly recorded."""
+        """Every target's verdict (decided as of `at`, default now), in the member's turn: the number of
+        demands newly recorded."""
         assert message.guild is not None and self.bot.user is not None
         answers = _answers(message, settings)
-        lock = self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
         recorded = 0
-        async with lock:
-            for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
-                recorded += await self._answer(message, target, classification, settings, answers.slot(slot),
-                                               at=at, silent=silent)
+        for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
+            recorded += await self._answer(message, target, classification, settings, answers.slot(slot),
+                                           at=at, silent=silent)
         return recorded
 
     @staticmethod
