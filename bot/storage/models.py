@@ -111,6 +111,8 @@ class Demand(Base):
     __tablename__ = "demands"
     __table_args__ = (Index("ix_demands_requester", "guild_id", "requester_id", "created_at"),
                       Index("ix_demands_pair", "guild_id", "requester_id", "target_id", "created_at"),
+                      # The dashboard's overview: counts by time range, never visiting the table.
+                      Index("ix_demands_overview", "guild_id", "created_at", "outcome", "requester_id"),
                       # Exactly one answer per demand: a message names a target once, whoever sees it first
                       # (a replayed dispatch, a second process) records it; everyone else stays silent.
                       UniqueConstraint("guild_id", "message_id", "target_id", name="uq_demands_source"),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.adapter.exts.moderation.stats import guild_stats
@@ -12,7 +14,7 @@ from bot.storage import Store, make_engine
 from bot.storage.dashboard import DashboardStore
 from bot.storage.migrate import upgrade
 from bot.storage.moderation import ModerationStore
-from bot.web.overview import OverviewStats
+from bot.web.overview import TOP_REQUESTERS, OverviewStats, _Finished, top_requesters
 
 
 async def test_the_overview_counts_like_quidpro_stats_and_sees_today_at_once(tmp_path: Path) -> None:
@@ -35,3 +37,15 @@ async def test_the_overview_counts_like_quidpro_stats_and_sees_today_at_once(tmp
     fresh = await overview.stats(1, now, 30)
     assert fresh.total == expected.total + 1 and fresh == await guild_stats(moderation, 1, now, 30)
     await store.close()
+
+
+def test_the_top_requesters_of_finished_days_and_today_match_ranking_everyone() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        finished_counts = {rng.randrange(30): rng.randrange(1, 6) for _ in range(rng.randrange(40))}
+        today: Counter[int] = Counter({rng.randrange(30): rng.randrange(1, 6) for _ in range(rng.randrange(8))})
+        top = sorted(finished_counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_REQUESTERS]
+        finished = _Finished(0.0, date.today(), [], finished_counts, top)
+        everyone = Counter(finished_counts) + today
+        expected = sorted(everyone.items(), key=lambda item: (-item[1], item[0]))[:TOP_REQUESTERS]
+        assert top_requesters(finished, today) == expected
