@@ -22,6 +22,8 @@ def check_heartbeat(path: Path, max_age_seconds: float, now: datetime | None = N
         at = datetime.fromisoformat(beat["at"])
     except (OSError, ValueError, KeyError, TypeError):
         return f"no readable heartbeat at {path}: is the bot running?"
+    if beat.get("healthy") is False:  # running, but not doing its job: the database is away
+        return f"unhealthy: {beat.get('problem') or 'see the log'}"
     age = ((now or datetime.now(UTC)) - at).total_seconds()
     if age > max_age_seconds:
         return f"last heartbeat {age:.0f} s ago (limit {max_age_seconds:.0f} s): disconnected or writes failing"

@@ -68,7 +68,9 @@ class QuidProNo(commands.AutoShardedBot):
         self.store = store
         self._clock = clock
         self.batcher = EventBatcher(store, settings.ingest.batch_size, settings.ingest.flush_interval_seconds,
-                                    settings.ingest.max_pending)
+                                    settings.ingest.max_pending, max_backoff=settings.ingest.retry_max_seconds,
+                                    max_parked=settings.ingest.max_parked)
+        self.batcher.on_health = self._database_health
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
         self.handover = Handover()  # after a gap: which messages catch-up handles and which live delivery does
         self._event_seen = asyncio.Event()
@@ -153,10 +155,19 @@ class QuidProNo(commands.AutoShardedBot):
 
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:
-        """Fresh only while connected and writing: what the container health check looks at."""
-        if self.is_ready() and not self.is_closed() and self.batcher.last_error is None:
+        """Fresh while connected; it says unhealthy while the database is away (the container health check)."""
+        self._beat()
+
+    def _beat(self) -> None:
+        if self.is_ready() and not self.is_closed():
+            problem = self.batcher.problem
             write_heartbeat(Path(self.settings.health.heartbeat_file), self.now(), guilds=len(self.guilds),
-                            latency_ms=round(self.latency * 1000))
+                            latency_ms=round(self.latency * 1000), healthy=problem is None, problem=problem)
+
+    def _database_health(self, problem: str | None) -> None:
+        """An outage began (`problem`) or ended (None): the heartbeat says so at once, not at its next beat."""
+        self._beat()
+        self.dispatch("database_health", problem)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Messages are the cogs' business; there are no text commands to process."""

@@ -85,6 +85,8 @@ class Ingest(_Section):
     conversation_gap_minutes: float = Field(5.0, gt=0, le=240)
     member_leave: Literal["keep", "purge"] = "keep"
     max_pending: int = Field(200_000, ge=1_000, le=10_000_000)
+    max_parked: int = Field(10_000, ge=1, le=1_000_000)  # demands and withdrawals held while the database is away
+    retry_max_seconds: float = Field(30.0, gt=0, le=600)  # longest wait between retries during an outage
 
 
 def _template_errors(section: str, templates: Mapping[str, str], allowed: Mapping[str, frozenset[str]]) -> None:

@@ -7,10 +7,11 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.model import Interaction, PostRef
 from bot.storage.faults import describe, is_outage
+from bot.storage.outage import ParkedWork, Retry
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,10 @@ class EventBatcher:
     """
 
     def __init__(self, store: Store, batch_size: int, interval: float, max_pending: int = 200_000,
-                 *, max_backoff: float = 30.0) -> None:
+                 *, max_backoff: float = 30.0, max_parked: int = 10_000) -> None:
         self._store = store
+        self.parked = ParkedWork(max_parked)
+        self.on_health: Callable[[str | None], object] = lambda _problem: None  # told at an outage's start and end
         self._max_pending = max(max_pending, batch_size)
         self.dropped = 0
         self.dead_lettered = 0
@@ -51,6 +54,29 @@ class EventBatcher:
     @property
     def in_outage(self) -> bool:
         return self._outage_started is not None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the bot is unhealthy now (None: it is not), for the heartbeat."""
+        if self._outage_started is None:
+            return None
+        return (f"database unavailable for {time.monotonic() - self._outage_started:.0f} s "
+                f"({describe(self.last_error) if self.last_error else 'unknown error'}); waiting: "
+                f"{len(self._pending)} events, {len(self.parked)} demands and withdrawals")
+
+    async def unless_outage(self, kind: str, ids: dict[str, int], now: Retry, later: Retry) -> None:
+        """Run `now`; during an outage (or when it meets one) park `later` instead, to run once the database is
+        back, after everything parked before it."""
+        if self.in_outage or len(self.parked):
+            self.parked.park(kind, ids, later)
+            return
+        try:
+            await now()
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            self.parked.park(kind, ids, later)
+            self._outage(error)
 
     def start(self) -> None:
         if self._task is None:
@@ -116,8 +142,10 @@ class EventBatcher:
             self._task = None
         try:
             await self.flush()
+            await self.parked.replay()
         finally:
             self._log_dropped()
+            self.parked.drop_all()
 
     async def _run(self) -> None:
         delay = self._interval
@@ -127,6 +155,7 @@ class EventBatcher:
             self._full.clear()
             try:
                 await self.flush()
+                await self.parked.replay()  # in order, after the events they may depend on
             except Exception as error:
                 self._outage(error)
                 delay = min(delay * 2, self._max_backoff)
@@ -134,20 +163,23 @@ class EventBatcher:
                 self._recovered()
                 delay = self._interval
             self._log_dropped()
+            self.parked.log_dropped()
 
     def _outage(self, error: BaseException) -> None:
         self.last_error = error
         if self._outage_started is None:
             self._outage_started = time.monotonic()
-            log.error("event=db_outage_started pending=%d error=%s action=buffer_and_retry",
-                      len(self._pending), describe(error))
+            log.error("event=db_outage_started pending=%d parked=%d error=%s action=buffer_and_retry",
+                      len(self._pending), len(self.parked), describe(error))
+            self.on_health(self.problem)
 
     def _recovered(self) -> None:
         self.last_error = None
         if self._outage_started is not None:
-            log.warning("event=db_outage_ended seconds=%.1f dropped_total=%d",
-                        time.monotonic() - self._outage_started, self.dropped)
+            log.warning("event=db_outage_ended seconds=%.1f dropped_total=%d parked_dropped_total=%d",
+                        time.monotonic() - self._outage_started, self.dropped, self.parked.dropped)
             self._outage_started = None
+            self.on_health(None)
 
     def _log_dropped(self) -> None:
         if self._dropped_unlogged:

@@ -152,7 +152,15 @@ async def inprocess_bot(world: World, tmp_path: Path, clock: Clock | None = None
                         **sections: dict[str, Any]) -> AsyncIterator[QuidProNo]:
     """The real bot in the test's own event loop, with fast settings and `sections` on top. Its database,
     `tmp_path/bot.db`, is a copy of the migrated template, or what an earlier bot there left."""
-    url = reused_or_migrated_sqlite(tmp_path / "bot.db")
+    async with inprocess_bot_on(reused_or_migrated_sqlite(tmp_path / "bot.db"), world, tmp_path, clock,
+                                **sections) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def inprocess_bot_on(url: str, world: World, tmp_path: Path, clock: Clock | None = None,
+                           **sections: dict[str, Any]) -> AsyncIterator[QuidProNo]:
+    """`inprocess_bot` on the database at `url`."""
     config: dict[str, dict[str, Any]] = {
         "discord": {"guild_ready_timeout": 0.1, "identify_spacing_seconds": 0},
         "ingest": {"flush_interval_seconds": 0.05},

@@ -88,3 +88,26 @@ async def test_a_row_the_database_refuses_loses_only_itself(store: Store) -> Non
     assert await store.event_count() == 41 and batcher.pending == 0
     [letter] = await store.dead_letters()
     assert letter.kind == "reply" and letter.ids["target_id"] == str(2**70) and letter.ids["source_id"] == "99"
+
+
+async def test_past_its_bound_the_outage_queue_logs_exactly_which_demands_it_dropped(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    store = FlakyStore(failures=0)
+    batcher = EventBatcher(store, batch_size=10, interval=60, max_parked=2)  # type: ignore[arg-type]
+    done: list[int] = []
+
+    async def unavailable() -> None:
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    for message_id in (11, 12, 13, 14):
+        async def later(message_id: int = message_id) -> None:
+            done.append(message_id)
+        await batcher.unless_outage("message", {"guild_id": 1, "message_id": message_id}, unavailable, later)
+    assert batcher.in_outage and len(batcher.parked) == 2 and batcher.problem is not None
+    batcher.parked.log_dropped()
+    [line] = [r.getMessage() for r in caplog.records if "parked_dropped" in r.getMessage()]
+    assert "count=2" in line and "ids=1/11,1/12" in line
+    await batcher.close()
+    assert done == [13, 14]  # the newest, in order, once the database answers

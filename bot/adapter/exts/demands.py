@@ -19,6 +19,7 @@ from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
 from bot.adapter.replies import Answers, reply_nonce
 from bot.core.budget import Allowance
+from bot.core.catchup import is_fresh
 from bot.core.detect import Classification, Decision, detector_for
 from bot.core.model import ExplainVia, Outcome, PastDemand
 from bot.core.policy import decide
@@ -55,8 +56,16 @@ class Demands(commands.Cog):
             return
         if not self.bot.handover.live(message.guild.id, message.channel.id, message.id):
             return  # said during a gap and already caught up from the channel's history
-        # The member's turn is taken before the first await, so their demands are decided in the order they
-        # were sent: one overtaking another would be judged under the cap while the earlier one is capped.
+        ids = {"guild_id": message.guild.id, "channel_id": message.channel.id, "message_id": message.id}
+        # While the database is away the message waits its turn, and is handled as of when it was written.
+        await self.bot.batcher.unless_outage("message", ids, lambda: self._received(message, me),
+                                             lambda: self._after_outage(message))
+
+    async def _received(self, message: discord.Message, me: discord.abc.User) -> None:
+        assert message.guild is not None
+        # The member's turn is taken before the first await (unless_outage awaits nothing before this), so
+        # their demands are decided in the order they were sent: one overtaking another would be judged under
+        # the cap while the earlier one is capped.
         async with self._turn(message):
             settings = await self.bot.settings_for(message.guild.id)
             if addresses_bot(message, me, settings.listen.member_mentions) and ids_fit(message):
@@ -67,6 +76,10 @@ class Demands(commands.Cog):
         other members' demands go on meanwhile, so one member's spam queues behind itself only."""
         assert message.guild is not None
         return self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
+
+    async def _after_outage(self, message: discord.Message) -> None:
+        fresh = is_fresh(message.created_at, self.bot.now(), self.bot.settings.catchup.answer_within_minutes)
+        await self.catch_up(message, fresh=fresh)
 
     async def catch_up(self, message: discord.Message, *, fresh: bool) -> tuple[int, int]:
         """A message read from history after a gap: (demands answered, demands recorded silently). Fresh, it is

@@ -65,8 +65,14 @@ class Ingest(commands.Cog):
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None:
             return
-        await self.bot.batcher.flush()
-        await self.bot.store.withdraw_reaction(payload.guild_id, payload.message_id, payload.user_id)
+        guild_id, message_id, user_id = payload.guild_id, payload.message_id, payload.user_id
+
+        async def withdraw() -> None:
+            await self.bot.batcher.flush()
+            await self.bot.store.withdraw_reaction(guild_id, message_id, user_id)
+
+        ids = {"guild_id": guild_id, "message_id": message_id, "user_id": user_id}
+        await self.bot.batcher.unless_outage("reaction_removed", ids, withdraw, withdraw)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -79,8 +85,12 @@ class Ingest(commands.Cog):
             await self._withdraw(payload.guild_id, sorted(payload.message_ids))
 
     async def _withdraw(self, guild_id: int, message_ids: list[int]) -> None:
-        await self.bot.batcher.flush()  # the messages' interactions may still be waiting in memory
-        await self.bot.store.withdraw_sources(guild_id, message_ids)
+        async def withdraw() -> None:
+            await self.bot.batcher.flush()  # the messages' interactions may still be waiting in memory
+            await self.bot.store.withdraw_sources(guild_id, message_ids)
+
+        ids = {"guild_id": guild_id, "message_id": min(message_ids, default=0), "count": len(message_ids)}
+        await self.bot.batcher.unless_outage("messages_deleted", ids, withdraw, withdraw)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
