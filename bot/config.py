@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import SecretStr, ValidationError
 
+from bot.core.setting_keys import SettingKeyError
 from bot.core.settings import Settings
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -85,6 +86,17 @@ def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
         return _merged(base, overrides)
     except ValidationError as error:
         raise ConfigError("\n".join(_describe("server setting", None, error))) from None
+
+
+def override_validator(base: Settings) -> Callable[[Mapping[str, Any]], Settings]:
+    """`with_overrides`, its error phrased for a moderator: how `/quidpro policy` and the dashboard validate."""
+    def validate(overrides: Mapping[str, Any]) -> Settings:
+        try:
+            return with_overrides(base, overrides)
+        except ConfigError as error:
+            problem = str(error).splitlines()[0].removeprefix("server setting: ")
+            raise SettingKeyError(f"That value doesn't fit: {problem}.") from None
+    return validate
 
 
 def _merged(base: Settings, overrides: Mapping[str, Any]) -> Settings:

@@ -1,8 +1,8 @@
 """A moderator's proposed setting changes, typed and validated exactly like config.yaml. Pure.
 
-`/quidpro policy set` and the dashboard's policy form both go through here: the same keys, the same
-parsing of typed text, the same rules (a server may turn privileged listening off, never on; the audit
-channel must be its own), and the same validation as the file.
+`/quidpro policy set|reset|simulate` and the dashboard's policy form both go through here: the same keys,
+the same parsing of typed text, the same rules (a server may turn privileged listening off, never on; the
+audit channel must be its own), the same validation as the file, and one audit entry format (`audited`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.model import AuditAction
 from bot.core.setting_keys import (
     SettingKeyError,
     check_key,
@@ -48,6 +49,16 @@ class Proposal:
     @property
     def policy_changed(self) -> bool:
         return any(change.key.startswith("policy.") for change in self.changes)
+
+
+VIA_DISCORD = "discord"  # a slash command
+VIA_WEB = "web"  # the dashboard
+
+
+def audited(changes: tuple[Change, ...], via: str) -> tuple[AuditAction, dict[str, Any]]:
+    """The audit entry of applied changes, wherever they were made: a reset when every change is one."""
+    action = AuditAction.POLICY_RESET if all(change.reset for change in changes) else AuditAction.POLICY_SET
+    return action, {"changes": [change.as_dict() for change in changes], "via": via}
 
 
 def typed_value(base: Settings, key: str, raw: str, channel_in_guild: Callable[[int], bool]) -> Any:

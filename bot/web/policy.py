@@ -11,12 +11,10 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.config import ConfigError, with_overrides
-from bot.core.model import AuditAction
-from bot.core.setting_changes import Proposal, Validate, current_value_of, propose
+from bot.config import ConfigError, override_validator, with_overrides
+from bot.core.setting_changes import VIA_WEB, Proposal, audited, current_value_of, propose
 from bot.core.setting_keys import (
     GUILD_SECTIONS,
-    SettingKeyError,
     current_value,
     overridden_keys,
     setting_keys,
@@ -28,7 +26,6 @@ from bot.web.guard import GuildRequest, guild_route
 
 log = logging.getLogger(__name__)
 
-WEB_ACTOR_MARK = "web"  # audit entries of changes made on the dashboard say so
 LONG_TEXT = 60
 
 
@@ -75,17 +72,6 @@ def _settings(base: Settings, overrides: dict[str, Any]) -> Settings:
         return base
 
 
-def validator(base: Settings) -> Validate:
-    """config.with_overrides, its error phrased for the moderator."""
-    def validate(overrides: Any) -> Settings:
-        try:
-            return with_overrides(base, overrides)
-        except ConfigError as error:
-            problem = str(error).splitlines()[0].removeprefix("server setting: ")
-            raise SettingKeyError(f"That value doesn't fit: {problem}.") from None
-    return validate
-
-
 @guild_route
 async def policy_page(req: GuildRequest) -> web.StreamResponse:
     overrides = await req.dashboard.store.guild_overrides(req.guild_id)
@@ -112,7 +98,7 @@ async def _proposal(req: GuildRequest) -> tuple[dict[str, Any], dict[str, str], 
     if "audit.channel_id" in edits:
         channels = await req.dashboard.guild_channels(req.guild_id)
     proposal = propose(req.dashboard.settings, overrides, edits, resets, channel_in_guild=channels.__contains__,
-                       validate=validator(req.dashboard.settings))
+                       validate=override_validator(req.dashboard.settings))
     return overrides, edits, proposal
 
 
@@ -157,8 +143,8 @@ async def apply(req: GuildRequest) -> web.StreamResponse:
     if proposal.changes:
         now = datetime.now(UTC)
         await req.dashboard.store.set_guild_overrides(req.guild_id, proposal.overrides, now)
-        await req.dashboard.store.record_audit(req.guild_id, req.user_id, AuditAction.POLICY_SET, {
-            "changes": [change.as_dict() for change in proposal.changes], "via": WEB_ACTOR_MARK}, now)
+        action, detail = audited(proposal.changes, VIA_WEB)
+        await req.dashboard.store.record_audit(req.guild_id, req.user_id, action, detail, now)
         req.dashboard.on_settings_changed(req.guild_id)
         log.info("event=policy_changed guild_id=%s user_id=%s via=web keys=%s", req.guild_id, req.user_id,
                  ",".join(change.key for change in proposal.changes))

@@ -86,7 +86,8 @@ async def test_a_moderators_change_is_validated_applied_and_audited(world: World
 
     entries = await bot.store.audit_entries(world.guild.id)
     assert (entries[0].action, entries[0].actor_id, entries[0].detail) == (
-        "policy_set", mod.id, {"key": "policy.mutual_min_score", "old": "4.0", "new": "5.0"})
+        "policy_set", mod.id,
+        {"changes": [{"key": "policy.mutual_min_score", "old": "4.0", "new": "5.0"}], "via": "discord"})
 
     # Lists and the reply mode go through the same generic mechanism (the scope section).
     await run(world, mod, "quidpro policy set", {"key": "scope.deny_channels", "value": f"[{world.art.id}]"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,18 +12,15 @@ from discord.ext import commands
 
 from bot.adapter.events import ModeratorAlert
 from bot.adapter.permissions import clip, is_manager, refuse_unless_manager
-from bot.config import ConfigError, with_overrides
-from bot.core.model import AuditAction
+from bot.config import override_validator
+from bot.core.setting_changes import VIA_DISCORD, Proposal, audited, propose
 from bot.core.setting_keys import (
     SettingKeyError,
     check_key,
     current_value,
     overridden_keys,
-    parse_value,
     setting_keys,
     shown,
-    with_key,
-    without_key,
 )
 from bot.core.settings import Settings
 from bot.core.simulate import Simulation, describe, replays, simulate
@@ -67,17 +63,22 @@ class PolicyCommands(commands.Cog):
         guild_id = cast(int, interaction.guild_id)
         overrides = await self.bot.store.guild_overrides(guild_id)
         try:
-            key, typed, settings = self._changed(interaction, overrides, key, value)
+            key = check_key(self.bot.settings, key)
+            proposal = self._propose(interaction, overrides, {key: value}, set())
         except SettingKeyError as error:
             await interaction.response.send_message(f"{error} Nothing was changed.", ephemeral=True)
             return
-        before = current_value(await self.bot.settings_for(guild_id), key)
-        after = current_value(settings, key)
-        await self._save(interaction, with_key(overrides, key, typed), AuditAction.POLICY_SET,
-                         {"key": key, "old": shown(before), "new": shown(after)},
-                         f"set `{key}` to `{shown(after)}` (was `{shown(before)}`)")
+        if proposal.errors:
+            await interaction.response.send_message(f"{proposal.errors[key]} Nothing was changed.", ephemeral=True)
+            return
+        if not proposal.changes:
+            await interaction.response.send_message(f"`{key}` is `{value.strip()}` here already: nothing changed.",
+                                                    ephemeral=True)
+            return
+        (change,) = proposal.changes
+        await self._save(interaction, proposal, f"set `{key}` to `{change.new}` (was `{change.old}`)")
         await interaction.response.send_message(
-            f"Done: `{key}` is now `{shown(after)}` here (was `{shown(before)}`). The change is in the audit log.",
+            f"Done: `{key}` is now `{change.new}` here (was `{change.old}`). The change is in the audit log.",
             ephemeral=True)
 
     @policy.command(name="reset", description="Back to config.yaml: one setting, or all of them")
@@ -97,9 +98,8 @@ class PolicyCommands(commands.Cog):
             await interaction.response.send_message("This server uses config.yaml as it is: nothing to reset.",
                                                     ephemeral=True)
             return
-        remaining = without_key(overrides, keys[0]) if key is not None else {}
-        await self._save(interaction, remaining, AuditAction.POLICY_RESET, {"keys": keys},
-                         f"reset {', '.join(f'`{k}`' for k in keys)} to config.yaml")
+        proposal = self._propose(interaction, overrides, {}, set(keys))
+        await self._save(interaction, proposal, f"reset {', '.join(f'`{k}`' for k in keys)} to config.yaml")
         await interaction.response.send_message(
             f"Done: {', '.join(f'`{k}`' for k in keys)} back to config.yaml. The change is in the audit log.",
             ephemeral=True)
@@ -114,19 +114,23 @@ class PolicyCommands(commands.Cog):
         guild_id = cast(int, interaction.guild_id)
         overrides = await self.bot.store.guild_overrides(guild_id)
         try:
-            key, _typed, changed = self._changed(interaction, overrides, key, value)
+            key = check_key(self.bot.settings, key)
             if not key.startswith("policy."):
                 raise SettingKeyError(f"`{key}` does not change how demands are decided; dry runs replay `policy.*`"
-                                " settings.")
+                                      " settings.")
+            proposal = self._propose(interaction, overrides, {key: value}, set())
         except SettingKeyError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        if proposal.errors:
+            await interaction.response.send_message(proposal.errors[key], ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         current = await self.bot.settings_for(guild_id)
         days = days or current.audit.dry_run_days
-        simulation = await self.dry_run(guild_id, current, changed, days)
-        await interaction.followup.send(clip(describe(simulation, key, shown(current_value(changed, key)), days)),
-                                        ephemeral=True)
+        simulation = await self.dry_run(guild_id, current, proposal.settings, days)
+        await interaction.followup.send(clip(describe(simulation, key, shown(current_value(proposal.settings, key)),
+                                                      days)), ephemeral=True)
 
     async def dry_run(self, guild_id: int, current: Settings, changed: Settings, days: int) -> Simulation:
         """Each stored demand of the window, replayed at its own time from the history stored now."""
@@ -137,43 +141,25 @@ class PolicyCommands(commands.Cog):
                                  bot_id=self.bot.user.id if self.bot.user else 0)
         return simulate(replayed, current.policy, changed.policy)
 
-    def _changed(self, interaction: discord.Interaction[Any], overrides: dict[str, Any], key: str,
-                 value: str) -> tuple[str, Any, Settings]:
-        """The key, the typed value and the guild's settings with it, validated like config.yaml."""
-        base = self.bot.settings
-        key = check_key(base, key)
-        typed = parse_value(base, key, value)
-        if key == "listen.member_mentions" and typed is True and not base.listen.member_mentions:
-            raise SettingKeyError("`listen.member_mentions` needs a privileged intent that this bot's config.yaml does"
-                            " not enable; a server can turn it off, not on.")
-        if key == "audit.channel_id" and typed is not None:
-            typed = self._own_channel(interaction, typed, value)
-        try:
-            return key, typed, with_overrides(base, with_key(overrides, key, typed))
-        except ConfigError as error:
-            problem = str(error).splitlines()[0].removeprefix("server setting: ")
-            raise SettingKeyError(f"That value doesn't fit: {problem}.") from None
-
-    @staticmethod
-    def _own_channel(interaction: discord.Interaction[Any], typed: Any, raw: str) -> int:
-        mention = re.fullmatch(r"\s*<#(\d+)>\s*", raw)
-        channel_id = int(mention[1]) if mention else typed
+    def _propose(self, interaction: discord.Interaction[Any], overrides: dict[str, Any], edits: dict[str, str],
+                 resets: set[str]) -> Proposal:
+        """The dashboard's path: the same parsing, rules and validation (bot.core.setting_changes)."""
         guild = interaction.guild
-        # Never across guilds: audit entries may only go to a channel of this very server.
-        if not isinstance(channel_id, int) or guild is None or guild.get_channel(channel_id) is None:
-            raise SettingKeyError(f"`{raw.strip()}` is not a channel of this server: give a channel id or #mention.")
-        return channel_id
+        return propose(self.bot.settings, overrides, edits, resets,
+                       channel_in_guild=lambda channel_id: guild is not None and guild.get_channel(channel_id)
+                       is not None, validate=override_validator(self.bot.settings))
 
-    async def _save(self, interaction: discord.Interaction[Any], overrides: dict[str, Any], action: AuditAction,
-                    detail: dict[str, Any], summary: str) -> None:
+    async def _save(self, interaction: discord.Interaction[Any], proposal: Proposal, summary: str) -> None:
         guild_id, now = cast(int, interaction.guild_id), self.bot.now()
-        await self.bot.store.set_guild_overrides(guild_id, overrides, now)
+        action, detail = audited(proposal.changes, VIA_DISCORD)
+        await self.bot.store.set_guild_overrides(guild_id, proposal.overrides, now)
         await self.bot.store.record_audit(guild_id, interaction.user.id, action, detail, now)
         # Written through, not evicted: ingestion reads `settings_now` without waiting, and an evicted
         # entry would read as config.yaml's defaults until something awaited `settings_for` (#10, bug 2).
         self.bot.forget_settings(guild_id)
         await self.bot.settings_for(guild_id)
-        log.info("event=policy_changed guild_id=%s user_id=%s action=%s", guild_id, interaction.user.id, action)
+        log.info("event=policy_changed guild_id=%s user_id=%s action=%s via=discord", guild_id, interaction.user.id,
+                 action)
         self.bot.dispatch("moderator_alert", ModeratorAlert(guild_id, f"Setting changed: <@{interaction.user.id}> "
                                                                       f"{summary}."))
 
