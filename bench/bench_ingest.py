@@ -1,26 +1,41 @@
-"""Ingest: events/s through the batched write path into SQLite, against raw sqlite3 executemany.
+"""Ingest: events/s through the batched write path, against the fastest raw load of the same rows.
 
-Both sides write the same rows into the same migrated schema (same indexes, same pragmas), one
-transaction per batch of the configured size, so the ratio is the cost of the project's layers.
+SQLite: against raw sqlite3 executemany. Both sides write the same rows into the same migrated schema (same
+indexes, same pragmas), one transaction per batch of the configured size, so the ratio is the cost of the
+project's layers. PostgreSQL: against asyncpg's `copy_records_to_table` (COPY, binary) of the same rows into
+a second fresh migrated database, one COPY per batch; the ratio is what the project's write path (statement,
+first-seen upsert, idempotence) costs beside the bulk-load floor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import sqlite3
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
+
+from bench._bulk import asyncpg_dsn
 from bench._db import fresh_sqlite
+from bench._history import POSTGRES
 from bot.core.model import Interaction, InteractionKind
 from bot.core.settings import Settings
 from bot.storage import EventBatcher, Store, make_engine
 from bot.storage.db import SQLITE_PRAGMAS
+from bot.storage.migrate import upgrade
+from bot.storage.store import EVENT_COLUMNS
 
 EVENTS = 200_000
+BACKENDS = os.environ.get("QPN_INGEST_BACKENDS", "sqlite,postgresql").split(",")
 KINDS = list(InteractionKind)
 
 
@@ -63,8 +78,51 @@ def raw_rate(path: Path, events: list[Interaction], batch_size: int) -> float:
     return len(rows) / elapsed
 
 
+@contextlib.asynccontextmanager
+async def fresh_postgres() -> AsyncIterator[str]:
+    name = f"qpn_bench_ingest_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(asyncpg_dsn(POSTGRES))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def copy_rate(url: str, events: list[Interaction], batch_size: int) -> float:
+    rows = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id, e.occurred_at)
+            for e in events]
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    started = time.perf_counter()
+    for start in range(0, len(rows), batch_size):
+        await connection.copy_records_to_table("interaction_events", records=rows[start:start + batch_size],
+                                               columns=list(EVENT_COLUMNS))
+    elapsed = time.perf_counter() - started
+    await connection.close()
+    return len(rows) / elapsed
+
+
+async def postgres_rates(events: list[Interaction], batch_size: int) -> tuple[float, float]:
+    async with fresh_postgres() as project_url, fresh_postgres() as copy_url:
+        copied = await copy_rate(copy_url, events, batch_size)
+        ours = await project_rate(project_url, events, batch_size)
+    return ours, copied
+
+
 def main() -> None:
     events = make_events(EVENTS)
+    configured = Settings().ingest.batch_size
+    if "postgresql" in BACKENDS:
+        for batch_size in (configured, 5_000):
+            ours, copied = asyncio.run(postgres_rates(events, batch_size))
+            print(f"ingest postgresql batch={batch_size:>5}: project {ours:>9,.0f} events/s   asyncpg COPY "
+                  f"{copied:>9,.0f} events/s   ratio {ours / copied:.2f}x (target >= 0.5x) "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    if "sqlite" not in BACKENDS:
+        return
     configured = Settings().ingest.batch_size
     for batch_size in (configured, 5_000):
         with tempfile.TemporaryDirectory() as directory:

@@ -7,17 +7,31 @@ reads an index range that does not grow with the rest of the history (see migrat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, func, literal, literal_column, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
 
 from bot.core.model import InteractionKind, Outcome, PastDemand, Preferences, TimedInteraction
 from bot.core.scoring import HistorySpan, PairHistory, RequesterStanding
 from bot.storage._util import aware
 from bot.storage.members import preferences_of
-from bot.storage.models import Demand, Follow, InteractionEvent, Member
+from bot.storage.models import Demand, Follow, InteractionEvent, Member, UTCDateTime
 
 TOP_CHANNEL_SAMPLE = 200
 CONNECTION_VIAS = ("consent", "auto_accept")  # how follows made by a connection are recorded
@@ -25,16 +39,29 @@ STANDING_COLUMNS = 11
 INTERACTION, DEMAND = "i", "d"
 
 
-def decision_facts(guild_id: int, requester_id: int, target_id: int, span: HistorySpan) -> Select[Any]:
-    """One row per fact (none: one row with empty fact columns), each carrying the standing columns."""
-    since, until = span.since, span.until
-    row = standing(guild_id, requester_id, target_id, since, until).subquery("standing")
+def decision_facts(guild_id: int, requester_id: int, target_id: int,
+                   span: HistorySpan) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and its parameters: one row per fact (none: one row with empty fact columns), each
+    carrying the standing columns."""
+    return _statement(), {"guild": guild_id, "requester": requester_id, "target": target_id, "since": span.since,
+                          "until": span.until, "week_ago": span.until - timedelta(days=7),
+                          "demands_since": span.demands_since}
+
+
+@functools.cache
+def _statement() -> Select[Any]:
+    """Built once with named parameters: building this construct costs more than running it."""
+    ids = {name: bindparam(name, type_=BigInteger()) for name in ("guild", "requester", "target")}
+    times = {name: bindparam(name, type_=UTCDateTime()) for name in ("since", "until", "week_ago", "demands_since")}
+    guild_id, requester_id, target_id = ids["guild"], ids["requester"], ids["target"]
+    since, until = times["since"], times["until"]
+    row = standing(guild_id, requester_id, target_id, since, until, week_ago=times["week_ago"]).subquery("standing")
     interaction = literal_column(f"'{INTERACTION}'", String).label("tag")
     demand = literal_column(f"'{DEMAND}'", String).label("tag")
     facts = union_all(
         direction(guild_id, requester_id, target_id, since, until).add_columns(interaction),
         direction(guild_id, target_id, requester_id, since, until).add_columns(interaction),
-        demands_since(guild_id, requester_id, span.demands_since, until).add_columns(demand),
+        demands_since(guild_id, requester_id, times["demands_since"], until).add_columns(demand),
     ).subquery("facts")
     return select(row, facts).select_from(row.outerjoin(facts, true()))
 
@@ -60,22 +87,22 @@ def pair_history_of(guild_id: int, requester_id: int, target_id: int, span: Hist
     return PairHistory(guild_id, requester_id, target_id, span, interactions, standing, preferences, recent)
 
 
-def direction(
-    guild_id: int, actor_id: int, target_id: int, since: datetime, until: datetime
-) -> Select[int, str, datetime]:
+def direction(guild_id: Any, actor_id: Any, target_id: Any, since: Any, until: Any) -> Select[int, str, datetime]:
     e = InteractionEvent
     return select(e.actor_id, e.kind, e.occurred_at).where(
         e.guild_id == guild_id, e.actor_id == actor_id, e.target_id == target_id,
         e.occurred_at.between(since, until))
 
 
-def _follows(guild_id: int, follower_id: int, followee_id: int) -> ColumnElement[bool]:
+def _follows(guild_id: Any, follower_id: Any, followee_id: Any) -> ColumnElement[bool]:
     return select(literal(True)).where(
         Follow.guild_id == guild_id, Follow.follower_id == follower_id, Follow.followee_id == followee_id,
     ).exists()
 
 
-def standing(guild_id: int, requester_id: int, target_id: int, since: datetime, until: datetime) -> Select[Any]:
+def standing(guild_id: Any, requester_id: Any, target_id: Any, since: Any, until: Any, *,
+             week_ago: Any = None) -> Select[Any]:
+    """Values or bound parameters; `week_ago` defaults to a week before `until` (a datetime then)."""
     e = InteractionEvent
     activity = select(func.count()).where(
         e.guild_id == guild_id, e.actor_id == requester_id, e.occurred_at.between(since, until)).scalar_subquery()
@@ -95,19 +122,20 @@ def standing(guild_id: int, requester_id: int, target_id: int, since: datetime, 
                   _follows(guild_id, requester_id, target_id).label("follows_target"),
                   _follows(guild_id, target_id, requester_id).label("followed_by_target"),
                   top_channel.label("top_channel"),
-                  _new_connections(guild_id, target_id, until).label("new_connections"),
+                  _new_connections(guild_id, target_id, until, week_ago).label("new_connections"),
                   *(target_preference(column).label(column.key) for column in (
                       Member.requests_from, Member.auto_accept, Member.explain_via, Member.bar, Member.weekly_quota)))
 
 
-def _new_connections(guild_id: int, member_id: int, until: datetime) -> Any:
+def _new_connections(guild_id: Any, member_id: Any, until: Any, week_ago: Any) -> Any:
     """Connections `member_id` made in the week before `until`, by consent or auto-accept: their quota's count."""
+    week_ago = until - timedelta(days=7) if week_ago is None else week_ago
     return select(func.count()).where(
         Follow.guild_id == guild_id, Follow.follower_id == member_id, Follow.via.in_(CONNECTION_VIAS),
-        Follow.since > until - timedelta(days=7), Follow.since <= until).scalar_subquery()
+        Follow.since > week_ago, Follow.since <= until).scalar_subquery()
 
 
-def demands_since(guild_id: int, requester_id: int, since: datetime, until: datetime) -> Select[int, str, datetime]:
+def demands_since(guild_id: Any, requester_id: Any, since: Any, until: Any) -> Select[int, str, datetime]:
     """Demands made before `until` (strictly: a replayed demand must not see itself)."""
     return select(Demand.target_id, Demand.outcome, Demand.created_at).where(
         Demand.guild_id == guild_id, Demand.requester_id == requester_id, Demand.created_at >= since,

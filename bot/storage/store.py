@@ -38,6 +38,9 @@ from bot.storage.models import AuditEntry, DeadLetter, Demand, GuildSettings, In
 from bot.storage.quiet import QuietStore
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
+UNNEST_EVENTS = (f"INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM unnest($1::bigint[], "
+                 "$2::bigint[], $3::bigint[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[]) "
+                 "ON CONFLICT DO NOTHING")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
 
 
@@ -68,6 +71,10 @@ class Store:
         insert_events = self._insert(InteractionEvent).inline().values(dict.fromkeys(EVENT_COLUMNS))
         insert_events = insert_events.on_conflict_do_nothing()
         self._insert_events_sql = str(insert_events.compile(dialect=engine.dialect))
+        # PostgreSQL takes a batch as one array per column in one statement: one round trip, not one a row.
+        self._events_as_arrays = engine.dialect.name == "postgresql"
+        if self._events_as_arrays:
+            self._insert_events_sql = UNNEST_EVENTS
         processor = InteractionEvent.__table__.c.occurred_at.type.bind_processor(engine.dialect)
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
         insert_posts = self._insert(Post).inline().values(dict.fromkeys(POST_COLUMNS)).on_conflict_do_nothing()
@@ -88,9 +95,11 @@ class Store:
         to_db = self._occurred_at_to_db
         async with self.engine.begin() as connection:
             if interactions:
-                await connection.exec_driver_sql(self._insert_events_sql, [
-                    (e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id, to_db(e.occurred_at))
-                    for e in interactions])
+                rows: Any = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id,
+                              to_db(e.occurred_at)) for e in interactions]
+                if self._events_as_arrays:
+                    rows = tuple(list(column) for column in zip(*rows, strict=True))
+                await connection.exec_driver_sql(self._insert_events_sql, rows)
                 await self._note_first_seen(connection, interactions)
             if posts:
                 await connection.exec_driver_sql(self._insert_posts_sql, [
@@ -279,7 +288,8 @@ async def _read_pair_history(connection: AsyncConnection, guild_id: int, request
                              span: HistorySpan) -> PairHistory:
     """Both directions inside the span, the requester's standing, the target's preferences, and the
     requester's recent demands, in one statement (one round trip: `_pair_query`). The core judges them."""
-    rows = (await connection.execute(decision_facts(guild_id, requester_id, target_id, span))).all()
+    statement, parameters = decision_facts(guild_id, requester_id, target_id, span)
+    rows = (await connection.execute(statement, parameters)).all()
     return pair_history_of(guild_id, requester_id, target_id, span, rows)
 
 
