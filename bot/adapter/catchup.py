@@ -79,7 +79,7 @@ class CatchUp:
                     if in_scope(settings.scope, *channel_and_category(c))}
         edges = await self.bot.store.edges.of_channels(guild.id, list(channels))
         marks = await self.bot.store.edges.marks(guild.id)
-        states = [ChannelState(c.id, c.last_message_id, marks.get(c.id, edges[c.id].last_id))
+        states = [ChannelState(c.id, c.last_message_id, marks.get(c.id, edges[c.id].last_id), c.id in marks)
                   for c in channels.values()]
         unrecorded = any(state.recorded_id is None for state in states)
         guild_recorded = await self.bot.store.edges.guild_last_post(guild.id) if unrecorded else None
@@ -105,7 +105,8 @@ class CatchUp:
             for message in page:  # oldest first
                 if not self.bot.handover.caught_up(channel.guild.id, channel.id, message.id):
                     return True  # live delivery has this one and everything after it
-                await self._message(message, state, budget, report)
+                if not await self._message(message, state, budget, report):
+                    return False  # its reactions are past the budget: the next session resumes at this message
             if len(page) < PAGE:
                 if not self.bot.handover.live_started(channel.guild.id, channel.id):  # live goes on from here
                     self.bot.conversations.adopt(state.tracker, channel.id)
@@ -114,21 +115,26 @@ class CatchUp:
             await self._write(state, report, finished=False)
         return False
 
-    async def _message(self, message: discord.Message, state: _Channel, budget: Budget, report: Report) -> None:
-        """What live delivery does with a message: record it (unless it is a demand), then answer it."""
-        report.messages += 1
+    async def _message(self, message: discord.Message, state: _Channel, budget: Budget, report: Report) -> bool:
+        """What live delivery does with a message: record it (unless it is a demand), then answer it. False:
+        reading who reacted would pass the budget, so the message is left for the next session."""
         facts = facts_from(message)
+        reactions = state.settings.backfill.reactions and facts is not None and bool(message.reactions)
+        if reactions and not budget.take(len(message.reactions)):
+            return False
+        report.messages += 1
         if facts is not None:
-            await self._handle(message, facts, state, budget, report)
+            await self._handle(message, facts, state, report, reactions=reactions)
         state.handled = message.id  # only now: a mark never passes a demand not yet answered
+        return True
 
-    async def _handle(self, message: discord.Message, facts: MessageFacts, state: _Channel, budget: Budget,
-                      report: Report) -> None:
+    async def _handle(self, message: discord.Message, facts: MessageFacts, state: _Channel, report: Report, *,
+                      reactions: bool) -> None:
         me, settings = self.bot.user, state.settings
         assert me is not None
         if not is_demand(message, me, settings):
             state.pending.extend(records_of(facts, state.tracker))
-            if settings.backfill.reactions and message.reactions and budget.take(len(message.reactions)):
+            if reactions:  # paid for by the caller
                 state.pending.extend(await reactions_of(message))
         if message.mentions and addresses_bot(message, me, settings.listen.member_mentions):
             await self._write(state, report, finished=False)  # decide on the freshest history

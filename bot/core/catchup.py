@@ -21,6 +21,7 @@ class ChannelState:
     channel_id: int
     newest_id: int | None  # Discord's last message id for the channel (None: no message yet)
     recorded_id: int | None  # the last message the bot recorded there (None: nothing)
+    unfinished: bool = False  # an earlier catch-up ran out of budget here: recorded_id is where it got to
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,8 @@ class Reading:
 
 
 def plan(channels: Iterable[ChannelState], guild_recorded: int | None, since: datetime) -> list[Reading]:
-    """Channels with a message since `since` and something newer than the bot recorded, newest activity first.
+    """Channels with a message since `since` and something newer than the bot recorded: those an earlier catch-up
+    left unfinished first (so a tight budget cannot starve them), then by newest activity.
 
     Nothing older than `since` is read. A channel with nothing recorded starts after the guild's last
     recorded message (the bot was listening until then); in a guild with nothing recorded at all the bot never
@@ -38,7 +40,7 @@ def plan(channels: Iterable[ChannelState], guild_recorded: int | None, since: da
     """
     floor = snowflake_at(since)
     readings = []
-    for channel in sorted(channels, key=lambda c: c.newest_id or 0, reverse=True):
+    for channel in sorted(channels, key=lambda c: (c.unfinished, c.newest_id or 0), reverse=True):
         start = channel.recorded_id if channel.recorded_id is not None else guild_recorded
         if channel.newest_id is None or channel.newest_id < floor or start is None or channel.newest_id <= start:
             continue

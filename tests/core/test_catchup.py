@@ -50,3 +50,8 @@ def test_freshness_and_the_budget() -> None:
     budget = Budget(3)
     assert budget.take(2) and not budget.take(2) and budget.take() and not budget.take()
     assert budget.used == 3
+
+
+def test_a_channel_left_unfinished_goes_first() -> None:
+    channels = [ChannelState(1, at(1), at(5)), ChannelState(2, at(30), at(60), unfinished=True)]
+    assert [reading.channel_id for reading in plan(channels, None, SINCE)] == [2, 1]

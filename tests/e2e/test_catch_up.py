@@ -37,8 +37,8 @@ class Reports:
         return await asyncio.wait_for(self.queue.get(), timeout)
 
 
-async def _started(runner: BotRunner) -> Reports:
-    runner.configure(**UNCAPPED)
+async def _started(runner: BotRunner, **sections: dict[str, object]) -> Reports:
+    runner.configure(**UNCAPPED, **sections)
     bot = await runner.start()
     reports = Reports(bot)
     await settle(runner.world)  # the first session's catch-up (nothing recorded yet: nothing to read) is over
@@ -91,6 +91,28 @@ async def test_a_session_invalidation_loses_nothing(world: World, runner: BotRun
 
     assert world.standin.connections[-1].start == "identify"
     _check_report(report, story)
+    await _live_after(runner, story)
+    await assert_nothing_lost(world, story, _url(runner))
+
+
+async def test_past_the_rest_budget_a_channel_waits_for_the_next_session_and_loses_nothing(
+        world: World, runner: BotRunner) -> None:
+    reports = await _started(runner, catchup={"max_requests": 2})  # per new session: one page, one reaction list
+    story = Story()
+    await before_gap(world, story, half_an_hour_ago())
+    await settle(world)
+
+    during_gap(world, story, datetime.now(UTC))  # news in #general and #art: two pages wanted
+    await world.standin.invalidate_session(resumable=False)
+    first = await reports.next()
+    await world.standin.invalidate_session(resumable=False)
+    second = await reports.next()
+
+    assert (first.channels, first.cut, first.requests) == (2, 1, 2)  # #general (and its reaction), not #art
+    # #art, left unread, goes first (from its mark); then #general, where only the bot spoke since.
+    assert (second.channels, second.cut, second.requests) == (2, 0, 2)
+    assert first.answered + second.answered == len(story.fresh)
+    assert first.silent + second.silent == len(story.stale)
     await _live_after(runner, story)
     await assert_nothing_lost(world, story, _url(runner))
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.storage import make_engine
-from bot.storage.models import Demand
+from bot.storage.models import Demand, Post
 from standin import Message, StandIn
 from tests.e2e.cluster import (
     SPACING,
@@ -40,6 +40,17 @@ async def demands_per_message(url: str) -> dict[int, int]:
         async with engine.connect() as connection:
             rows = await connection.execute(select(Demand.message_id, func.count()).group_by(Demand.message_id))
             return {int(message_id): count for message_id, count in rows.all() if message_id is not None}
+    finally:
+        await engine.dispose()
+
+
+async def posts_of(url: str, messages: list[Message]) -> set[int]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            ids = [message.id for message in messages]
+            rows = await connection.execute(select(Post.message_id).where(Post.message_id.in_(ids)))
+            return {int(message_id) for message_id in rows.scalars()}
     finally:
         await engine.dispose()
 
@@ -93,13 +104,16 @@ async def test_two_processes_two_shards_each(tmp_path: Path, database: str) -> N
 
 
 async def _kill_one_and_restart(standin: StandIn, places: list[Place], nodes: list[Node]) -> None:
-    """kill -9 of the process with shards 2 and 3: only their guilds pause; after a restart they are answered."""
+    """kill -9 of the process with shards 2 and 3: only their guilds pause; after a restart they are answered, and
+    catch-up records what was said meanwhile and answers the demands made meanwhile (fresh), once each."""
     victim = nodes[1]
     await victim.kill()
     await wait_until(lambda: standin.gateway.ready_shards() == {0, 1}, "shards 2 and 3 disconnected")
     paused = [p for p in places if standin.shard_of(p.guild) >= 2]
     running = [p for p in places if standin.shard_of(p.guild) < 2]
     unanswered = [await demand(standin, place) for place in paused]
+    meanwhile = [await standin.send_message(p.general, p.alice, "still here", reply_to=m)
+                 for p, m in zip(paused, unanswered, strict=True)]
     answered = [await demand(standin, place) for place in running]
     for place, message in zip(running, answered, strict=True):
         await wait_for_reply(standin, place, message)
@@ -109,6 +123,10 @@ async def _kill_one_and_restart(standin: StandIn, places: list[Place], nodes: li
     await victim.launch()
     await standin.wait_for_shards({2, 3}, timeout=60)
     await victim.wait_for_log("event=ready ", times=2)
+    await victim.wait_for_log(r"event=catchup ", times=4)  # one line per shard and start
+    assert victim.count(r"event=catchup .* demands_answered=2 ") == 2  # each shard: its 2 paused guilds
+    assert [len(replies_to(standin, m)) for m in unanswered] == [1] * len(paused)
+    assert await posts_of(victim.database_url, meanwhile) == {m.id for m in meanwhile}
     after: list[Message] = [await demand(standin, place) for place in paused]
     for place, message in zip(paused, after, strict=True):
         await wait_for_reply(standin, place, message)
