@@ -54,11 +54,11 @@ def _check_report(report: Report, story: Story) -> None:
 
 async def _live_after(runner: BotRunner, story: Story) -> None:
     """Once back, live delivery goes on where catch-up stopped: recorded once, by live ingestion. Then the bot
-    stops (writing what it holds), and the figures are read."""
+    writes what it holds, and the figures are read."""
     world = runner.world
     story.messages.append(await world.standin.send_message(world.general, world.bob, "so", reply_to=story.fresh[0]))
     await settle(world)
-    await runner.stop()
+    await runner.bot.batcher.flush()
 
 
 async def test_a_3_s_outage_that_cannot_resume_loses_nothing(world: World, runner: BotRunner) -> None:
