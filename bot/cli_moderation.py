@@ -53,7 +53,13 @@ def progress_bar(progress: Progress, elapsed: float) -> str:
 
 async def run_backfill(env: Environment, base: Settings, guild_id: int, days: int | None, err: TextIO) -> int:
     """The guild's history read over REST with a progress bar; Discord is the adapter's business."""
-    from bot.adapter.terminal import BackfillHeld, GuildUnreachable, TokenRejected, backfill_from_terminal
+    from bot.adapter.terminal import (
+        BackfillHeld,
+        GuildUnreachable,
+        KeptRateLimited,
+        TokenRejected,
+        backfill_from_terminal,
+    )
 
     store = Store(make_engine(env.database_url))
     try:
@@ -79,8 +85,8 @@ async def run_backfill(env: Environment, base: Settings, guild_id: int, days: in
             err.write(f"\nDone: {result.messages_read:,} messages read, {result.events_written:,} interactions"
                       " recorded.\n")
         return EXIT_FAILED if result.cancelled else EXIT_OK
-    except BackfillHeld as held:
-        err.write(f"quidprono backfill: {held}\n")
+    except (BackfillHeld, KeptRateLimited) as stopped:
+        err.write(f"\nquidprono backfill: {stopped}\n")
         return EXIT_FAILED
     except ConfigError as error:
         err.write(f"quidprono backfill: this server's stored settings are invalid: {error}\n")

@@ -30,9 +30,20 @@ from bot.storage.moderation import Cursor, ModerationStore
 log = logging.getLogger(__name__)
 
 PAGE = 100  # Discord's largest history page
-MAX_ATTEMPTS = 6  # per page, on top of discord.py's own retries of 429s
 
 ProgressCallback = Callable[[Progress, float], Awaitable[None]]
+
+
+class KeptRateLimited(Exception):
+    """Discord answered 429 to every one of discord.py's tries (each waited out as told): stop, resume later."""
+
+    def __str__(self) -> str:
+        return ("Discord kept asking to slow down (rate limited on every try, each waited out as it asked), so the"
+                " backfill stopped; nothing read is lost. Run it again later: it resumes from where it stopped.")
+
+
+class WaitCancelled(Exception):
+    """Cancel was pressed while waiting for Discord."""
 
 
 def already_running(holder: Holder) -> str:
@@ -133,7 +144,11 @@ class Backfiller:
             if cancel is not None and cancel.is_set():
                 outcome.cancelled = True
                 return
-            page = await history_page(channel, before=before)
+            try:
+                page = await history_page(channel, before=before, cancel=cancel)
+            except WaitCancelled:
+                outcome.cancelled = True
+                return
             reached_start = len(page) < PAGE
             for message in page:  # newest first
                 if message.created_at < window.since:
@@ -185,23 +200,25 @@ class Backfiller:
         return Progress(channels, outcome.messages_read, window.since, window.until)
 
 
-async def history_page(channel: discord.TextChannel, *, before: int | None = None,
-                       after: int | None = None) -> list[discord.Message]:
-    """One page of history: newest first with `before`, oldest first with `after`. discord.py already waits
-    out 429s (and X-RateLimit buckets); this retries what it gives up on, waiting as long as Discord asked."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+async def history_page(channel: discord.TextChannel, *, before: int | None = None, after: int | None = None,
+                       cancel: asyncio.Event | None = None) -> list[discord.Message]:
+    """One page of history: newest first with `before`, oldest first with `after`. discord.py waits out 429s
+    itself, as long as Discord says (global ones too), and retries 5xx: up to 5 tries a request, which are the
+    only tries (no loop here on top of them, issue #10 bug 7). A client that caps its waits
+    (`max_ratelimit_timeout`) raises RateLimited instead of waiting: then wait here, exactly as told (`cancel`
+    ends the wait with WaitCancelled), and ask again."""
+    while True:
         try:
             return [message async for message in channel.history(
                 limit=PAGE, before=_point(before), after=_point(after), oldest_first=after is not None)]
+        except discord.RateLimited as limited:
+            log.warning("event=backfill_rate_limited channel_id=%s wait=%.1f", channel.id, limited.retry_after)
+            if await _cancelled_within(cancel, limited.retry_after):
+                raise WaitCancelled from None
         except discord.HTTPException as error:
-            if isinstance(error, discord.Forbidden) or (error.status != 429 and error.status < 500):
-                raise
-            wait = float(getattr(error, "retry_after", 0) or min(2 ** attempt, 30))
-            log.warning("event=backfill_retry channel_id=%s status=%s wait=%.1f", channel.id, error.status, wait)
-            if attempt == MAX_ATTEMPTS:
-                raise
-            await asyncio.sleep(wait)
-    raise AssertionError("unreachable")
+            if error.status == 429:  # discord.py waited as told 5 times in a row and gave up
+                raise KeptRateLimited from error
+            raise
 
 
 def _point(message_id: int | None) -> discord.Object | None:
@@ -235,6 +252,18 @@ async def prepare(store: Store, moderation: ModerationStore, guild_id: int, *, c
     await moderation.start_cursors(guild_id, channel_ids, now)
     await store.record_audit(guild_id, actor_id, AuditAction.BACKFILL_STARTED, window.as_detail(days), now)
     return window, False
+
+
+async def _cancelled_within(cancel: asyncio.Event | None, seconds: float) -> bool:
+    """Wait `seconds`; True as soon as `cancel` is set instead."""
+    if cancel is None:
+        await asyncio.sleep(seconds)
+        return False
+    try:
+        await asyncio.wait_for(cancel.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _human(message: discord.Message) -> bool:

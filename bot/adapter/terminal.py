@@ -14,13 +14,23 @@ from datetime import UTC, datetime
 
 import discord
 
-from bot.adapter.backfill import Backfiller, BackfillResult, ProgressCallback, Window, prepare, readable_text_channels
+from bot.adapter.backfill import (
+    Backfiller,
+    BackfillResult,
+    KeptRateLimited,
+    ProgressCallback,
+    Window,
+    prepare,
+    readable_text_channels,
+)
 from bot.adapter.runner import point_discord_at
 from bot.config import Environment
 from bot.core.settings import Settings
 from bot.storage import Store
 from bot.storage.leases import BackfillLeases, Holder, holder_name
 from bot.storage.moderation import ModerationStore
+
+__all__ = ["BackfillHeld", "GuildUnreachable", "KeptRateLimited", "TokenRejected", "backfill_from_terminal"]
 
 
 class TokenRejected(Exception):

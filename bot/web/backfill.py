@@ -13,7 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.adapter.backfill import BackfillResult, Window
-from bot.adapter.terminal import GuildUnreachable, TokenRejected, backfill_from_terminal
+from bot.adapter.terminal import GuildUnreachable, KeptRateLimited, TokenRejected, backfill_from_terminal
 from bot.config import Environment
 from bot.core import backfill as progress_text
 from bot.core.backfill import Progress
@@ -81,6 +81,8 @@ class Backfills:
             job.error = "Discord rejected DISCORD_TOKEN."
         except GuildUnreachable:
             job.error = "the bot is not a member of this server (or may not see it)."
+        except KeptRateLimited as stopped:
+            job.error = str(stopped)
         except Exception:
             log.exception("event=backfill_failed guild_id=%s via=web", job.guild_id)
             job.error = "an error on our side; it has been logged. Start it again to resume where it stopped."

@@ -92,16 +92,15 @@ class _LimitedOnce:
 
 async def test_rate_limited_is_waited_out_exactly_as_told() -> None:
     channel = _LimitedOnce(0.3)
-    engine = object.__new__(backfill.Backfiller)
-    assert await engine._page(channel, None, asyncio.Event()) == []  # type: ignore[arg-type]
+    assert await backfill.history_page(channel, cancel=asyncio.Event()) == []  # type: ignore[arg-type]
     assert len(channel.reads) == 2 and channel.reads[1] - channel.reads[0] >= 0.3 * 0.95
 
 
 async def test_cancel_ends_a_long_rate_limited_wait() -> None:
     channel, cancel = _LimitedOnce(600), asyncio.Event()
-    engine = object.__new__(backfill.Backfiller)
-    waiting = asyncio.create_task(engine._page(channel, None, cancel))  # type: ignore[arg-type]
+    waiting = asyncio.create_task(backfill.history_page(channel, cancel=cancel))  # type: ignore[arg-type]
     await channel.asked.wait()
     cancel.set()
-    assert await asyncio.wait_for(waiting, 5) is None
+    with pytest.raises(backfill.WaitCancelled):
+        await asyncio.wait_for(waiting, 5)
     assert len(channel.reads) == 1

@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.adapter.backfill import (
     Backfiller,
     BackfillResult,
+    KeptRateLimited,
     Window,
     already_running,
     prepare,
@@ -135,6 +136,9 @@ class BackfillJob:
             result = await engine.run(self.guild.id, channels, self.window, on_progress=self._progress,
                                       cancel=self.cancel)
             await self._finish(result)
+        except KeptRateLimited as stopped:
+            log.warning("event=backfill_rate_limited_out guild_id=%s", self.guild.id)
+            await self._edit(str(stopped), done=True)
         except Exception:
             log.exception("event=backfill_failed guild_id=%s", self.guild.id)
             await self._edit("Backfill stopped by an error on my side; it has been logged. Run `/quidpro backfill`"
