@@ -132,3 +132,17 @@ async def test_channels_out_of_scope_are_not_read(world: World, bot: QuidProNo, 
     assert finished.startswith("Backfill finished: 20 messages read, 19 interactions")
     assert not s.requests.filter("GET", rf"/channels/{world.art.id}/messages", since=mark)
     assert await bot.store.event_count(world.guild.id) == 19
+
+
+async def test_a_repeated_backfill_reports_only_what_is_new(world: World, bot: QuidProNo, mod: Member) -> None:
+    """Bug 10.8c: reading the same history again recorded nothing, yet said it recorded all of it again."""
+    s = world.standin
+    first = await s.slash_command(world.general, mod, "quidpro backfill", {"days": 30})
+    await first.wait_response()
+    text = await first.wait_content(lambda content: "finished" in content, timeout=120)
+    assert f"{SEEDED - 1:,} interactions recorded" in text
+    again = await s.slash_command(world.general, mod, "quidpro backfill", {"days": 30})
+    await again.wait_response()
+    text = await again.wait_content(lambda content: "finished" in content, timeout=120)
+    assert f"{SEEDED:,} messages read, 0 interactions recorded" in text, text
+    assert await bot.store.event_count(world.guild.id) == SEEDED - 1
