@@ -184,8 +184,8 @@ class Backfiller:
         def written(message_id: int) -> bool:
             return done or (boundary is not None and message_id >= boundary)
         events = replay(stretch, self._gap) + [r for r in state.reactions if written(r.source_id)]
-        await self.store.write_events(events)
-        outcome.events_written += sum(isinstance(event, Interaction) for event in events)
+        # Only what is new: a repeated backfill reads the same history and records nothing again.
+        outcome.events_written += await self.store.write_events(events, count_new=True)
         read = sum(1 for message_id in state.unwritten if written(message_id))
         state.unwritten = [m for m in state.unwritten if not written(m)]
         state.reactions = [r for r in state.reactions if not written(r.source_id)]

@@ -88,22 +88,43 @@ class Store:
 
     # --- the write path -------------------------------------------------------------------------
 
-    async def write_events(self, events: Sequence[Interaction | PostRef]) -> None:
-        """Store a batch in one transaction; events already stored (same source) are skipped."""
+    async def write_events(self, events: Sequence[Interaction | PostRef], *, count_new: bool = False) -> int:
+        """Store a batch in one transaction; events already stored (same source) are skipped. With `count_new`,
+        how many interactions were new (a repeated backfill records none); else 0. (PostgreSQL reports no
+        rowcount for a batch insert, so it is counted: two indexed counts, spent only when asked.)"""
         interactions = [e for e in events if isinstance(e, Interaction)]
         posts = [e for e in events if isinstance(e, PostRef)]
         to_db = self._occurred_at_to_db
+        new = 0
         async with self.engine.begin() as connection:
             if interactions:
+                if count_new:
+                    new = -await self._stored_of(connection, interactions)
                 rows: Any = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id,
                               to_db(e.occurred_at)) for e in interactions]
                 if self._events_as_arrays:
                     rows = tuple(list(column) for column in zip(*rows, strict=True))
                 await connection.exec_driver_sql(self._insert_events_sql, rows)
                 await self._note_first_seen(connection, interactions)
+                if count_new:
+                    new += await self._stored_of(connection, interactions)
             if posts:
                 await connection.exec_driver_sql(self._insert_posts_sql, [
                     (p.guild_id, p.channel_id, p.message_id, p.author_id, to_db(p.created_at)) for p in posts])
+        return new
+
+    @staticmethod
+    async def _stored_of(connection: AsyncConnection, events: Sequence[Interaction]) -> int:
+        """How many stored interactions come from these events' sources."""
+        by_guild: dict[int, set[int]] = {}
+        for event in events:
+            by_guild.setdefault(event.guild_id, set()).add(event.source_id)
+        total = 0
+        for guild_id, sources in by_guild.items():
+            e = InteractionEvent
+            total += await connection.scalar(select(func.count()).select_from(e).where(
+                e.guild_id == guild_id, e.source_id.in_(sorted(sources)))) or 0
+        return total
 
     async def _note_first_seen(self, connection: AsyncConnection, events: Sequence[Interaction]) -> None:
         """Every batch upserts its members' first_seen. No in-process cache of it: a purge or a forget-me,
