@@ -72,7 +72,7 @@ async def test_cancel_then_run_again_to_resume(world: World, bot: QuidProNo, mod
 
     again = await s.slash_command(world.general, mod, "quidpro backfill", {"days": 30})
     assert "resuming the one that was interrupted" in ((await again.wait_response()).content or "")
-    finished_text = await again.wait_content(lambda content: "finished" in content, timeout=20)
+    finished_text = await again.wait_content(lambda content: "finished" in content, timeout=120)
     assert finished_text.startswith("Backfill finished")
     finished = {c.channel_id: c for c in await moderation.cursors(world.guild.id)}
     assert all(c.done for c in finished.values()) and finished[world.art.id].messages_read == SEEDED
