@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -28,6 +30,7 @@ from standin import Channel, Member, RecordedRequest, StandIn
 MEMBERS, PER_MEMBER_RATE = 50, 10
 FLOOD_SECONDS = float(os.environ.get("QPN_FLOOD_SECONDS", "10"))
 CAP = 10  # config.yaml's daily_demand_cap
+DRAIN_LIMIT = float(os.environ.get("QPN_FLOOD_DRAIN_LIMIT", "180"))  # seconds to wait for every verdict
 
 
 async def start_bot(standin: StandIn, workdir: Path) -> asyncio.subprocess.Process:
@@ -35,9 +38,9 @@ async def start_bot(standin: StandIn, workdir: Path) -> asyncio.subprocess.Proce
     config.write_text(yaml.safe_dump({"discord": {"guild_ready_timeout": 0.1}, "logging": {"level": "WARNING"}}))
     env = {**os.environ, **standin.env(), "DISCORD_TOKEN": standin.token, "QUIDPRONO_CONFIG": str(config),
            "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}"}
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=workdir, env=env,
-                                                   stdin=asyncio.subprocess.DEVNULL,
-                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    with (workdir / "bot.log").open("w") as log:  # warnings and errors only: summarised by `log_summary`
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=workdir, env=env,
+                                                       stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
     await standin.wait_for("PUT", r"/applications/\d+/commands", timeout=60)
     await standin.wait_for_ready(timeout=60)
     await asyncio.sleep(0.5)  # on_ready follows guild_ready_timeout later
@@ -92,7 +95,14 @@ def stored_demands(database: Path) -> int:
         return int(connection.execute("SELECT count(*) FROM demands").fetchone()[0])
 
 
-async def wait_until_stored(database: Path, expected: int, limit: float = 600) -> float:
+def log_summary(log: Path) -> str:
+    """How many times each logged event (or exception type) occurred: why demands went missing, if they did."""
+    counts = Counter(match[0] or match[1] for match in re.findall(r"event=(\w+)|^([\w.]+(?:Error|Exception)):",
+                                                                      log.read_text(), flags=re.M))
+    return ", ".join(f"{name} x{count}" for name, count in counts.most_common(8)) or "nothing"
+
+
+async def wait_until_stored(database: Path, expected: int, limit: float = DRAIN_LIMIT) -> float:
     """Seconds until the database holds `expected` demands (polled: the bench watches from outside)."""
     started = time.perf_counter()
     while stored_demands(database) < expected:
@@ -121,7 +131,10 @@ async def measure() -> None:
                 flood_started = time.perf_counter()
                 sent, under_cap = await flood(standin, channel, members)
                 flood_ended = time.perf_counter()
-                drained = await wait_until_stored(Path(directory) / "bench.db", len(sent) + len(idle))
+                try:
+                    drained = await wait_until_stored(Path(directory) / "bench.db", len(sent) + len(idle))
+                finally:
+                    print(f"flood: the bot logged: {log_summary(Path(directory) / 'bot.log')}")
                 replies = replies_by_demand(standin, channel, mark)
             finally:
                 process.send_signal(signal.SIGTERM)

@@ -3,6 +3,7 @@ only retention, which ages out everything old, and lookups by a unique id do not
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class Store:
         self.engine = engine
         self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._writer_line = None if engine.dialect.name == "postgresql" else asyncio.Lock()
         # The hot write path skips per-row ORM work: one statement compiled once, rows as plain tuples.
         insert_events = self._insert(InteractionEvent).inline().values(dict.fromkeys(EVENT_COLUMNS))
         insert_events = insert_events.on_conflict_do_nothing()
@@ -186,7 +188,12 @@ class Store:
         lock (BEGIN IMMEDIATE) on SQLite. Take the decision's time inside the turn, so it follows every
         demand the turn can see. Nothing slow (no Discord call) belongs inside.
         """
-        async with self.engine.connect() as connection:
+        # SQLite has one writer at a time and its busy handler is not fair: under a flood (50 members, 500
+        # demands/s) some turns waited past busy_timeout and their demands were lost ("database is locked").
+        # One process uses a SQLite file (others are refused), so an in-process FIFO line in front of BEGIN
+        # IMMEDIATE makes the turns wait their turn instead; PostgreSQL's per-requester locks need none.
+        line = contextlib.nullcontext() if self._writer_line is None else self._writer_line
+        async with line, self.engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                          {"key": lock_key(f"requester:{guild_id}:{requester_id}")})

@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import discord
+
 from bot.adapter.app import QuidProNo
+from bot.adapter.events import VerdictGiven
 from bot.core.settings import Policy
 from standin import Message
 from tests.e2e.conftest import World
@@ -88,3 +91,33 @@ async def test_a_members_demands_are_decided_in_the_order_sent(world: World, bot
     replies = {m.referenced.id: m.content for m in world.standin.bot_messages(world.general) if m.referenced}
     assert "follow anyone" in replies[first.id]
     assert "follow anyone" not in replies[second.id]
+
+
+async def test_one_members_spam_does_not_delay_anothers_demand(world: World, bot: QuidProNo) -> None:
+    """Fair queueing: a member's demands wait behind their own (one turn each), so a demand from someone else
+    sent in the middle of a burst of 40 is decided within a few verdicts, not after the whole burst."""
+    order: list[int] = []
+    decided = asyncio.Event()
+
+    async def seen(verdict: VerdictGiven) -> None:
+        order.append(verdict.requester_id)
+        if verdict.requester_id == world.carol.id:
+            decided.set()
+
+    arrived: list[int] = []  # how many verdicts were given when her demand reached the bot
+
+    async def received(message: discord.Message) -> None:
+        if message.author.id == world.carol.id:
+            arrived.append(len(order))
+
+    bot.add_listener(seen, "on_verdict")
+    bot.add_listener(received, "on_message")
+    for _ in range(20):
+        await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} follow me back pls")
+    await world.standin.send_message(world.general, world.carol, f"{world.bot_mention} <@{world.alice.id}> f4f?")
+    for _ in range(20):
+        await world.standin.send_message(world.general, world.dave, f"{world.bot_mention} follow me back pls")
+    await asyncio.wait_for(decided.wait(), timeout=60)
+    # After it arrived, at most the demand of Dave's being decided and the one already waiting for the
+    # database ahead of hers are decided first: the rest of his burst waits in his own line.
+    assert order.index(world.carol.id) <= arrived[0] + 2, (arrived, order)
