@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from bot.core.model import InteractionKind, Preferences, RequestsFrom, RequestStatus
 from bot.storage import Store
 from tests.factories import GUILD, NOW, interaction
@@ -74,3 +76,27 @@ async def test_asked_recently_covers_waiting_and_refused_requests(store: Store) 
     await members.settle_request(waiting, RequestStatus.DECLINED, NOW)
     assert await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
     assert not await members.asked_recently(GUILD, BOB, ALICE, later, NOW + timedelta(hours=1))
+
+
+async def test_suggestions_take_one_statement_however_many_candidates(store: Store) -> None:
+    """Bug 10.8a: a Why? press ran one query per candidate (up to 100); now one statement, same answer."""
+    candidates = range(10, 40)
+    events = [interaction(ALICE, partner, InteractionKind.REPLY, days_ago=d) for partner in candidates
+              for d in (1, 2, 3)]
+    events += [interaction(partner, ALICE, InteractionKind.REPLY, days_ago=d) for partner in candidates[::2]
+               for d in (1, 2)]
+    await store.write_events(events)
+    await store.members.set_preferences(GUILD, 10, Preferences(requests_from=RequestsFrom.NOBODY), NOW)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        partners = await store.members.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
+                                                       exclude={12}, limit=3)
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+    assert partners == [14, 16, 18]  # two-way, not 10 (takes no requests), not 12 (excluded); ties by id
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1, statements
