@@ -211,22 +211,20 @@ class MemberStore:
     async def mutual_partners(self, guild_id: int, user_id: int, since: datetime, *, min_each_way: int,
                               exclude: Collection[int], limit: int) -> list[int]:
         """Members with whom `user_id` already interacts both ways, who take requests, busiest first."""
-        e = InteractionEvent
-        outgoing = (select(e.target_id, func.count().label("n")).where(
-            e.guild_id == guild_id, e.actor_id == user_id, e.occurred_at >= since)
-            .group_by(e.target_id).having(func.count() >= min_each_way).order_by(func.count().desc()).limit(50))
-        partners: list[int] = []
+        # One statement, however many candidates (it was one query per candidate, up to 100 per Why? press).
+        e, m = InteractionEvent, Member
+        def counts(whom: Any, other: Any, name: str) -> Any:
+            return (select(other.label("partner"), func.count().label("n")).where(
+                e.guild_id == guild_id, whom == user_id, e.occurred_at >= since)
+                .group_by(other).having(func.count() >= min_each_way).subquery(name))
+        out, back = counts(e.actor_id, e.target_id, "outgoing"), counts(e.target_id, e.actor_id, "back")
+        query = (select(out.c.partner).join(back, back.c.partner == out.c.partner)
+                 .outerjoin(m, (m.guild_id == guild_id) & (m.user_id == out.c.partner))
+                 .where(out.c.partner.not_in(list(exclude) or [-1]),
+                        or_(m.requests_from.is_(None), m.requests_from != RequestsFrom.NOBODY.value))
+                 .order_by(out.c.n.desc(), out.c.partner).limit(limit))
         async with self._sessions() as session:
-            for partner, _count in (await session.execute(outgoing)).all():
-                if partner in exclude or len(partners) >= limit:
-                    continue
-                back = await session.execute(select(func.count()).where(
-                    e.guild_id == guild_id, e.actor_id == partner, e.target_id == user_id, e.occurred_at >= since))
-                member = await session.get(Member, (guild_id, partner))
-                takes_requests = member is None or member.requests_from != RequestsFrom.NOBODY.value
-                if back.scalar_one() >= min_each_way and takes_requests:
-                    partners.append(partner)
-        return partners
+            return list((await session.scalars(query)).all())
 
     # --- a member's data ------------------------------------------------------------------------
 
