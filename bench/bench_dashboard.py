@@ -103,10 +103,12 @@ async def log_in(http: aiohttp.ClientSession, standin: StandIn, site: str, user_
 
 async def measure(directory: Path) -> None:
     url, _ = await asyncio.to_thread(fresh_sqlite, directory, "dashboard")
+    ACCESS_LOG.setLevel(logging.INFO)  # before serving: each connection decides once whether it logs
     store = Store(make_engine(url))
     async with StandIn() as standin:
         guild = standin.add_guild("Busy server")
         moderator = standin.add_member(guild, "moderator", permissions=Permissions.MANAGE_GUILD)
+        server = ServerTimes(f"/guilds/{guild.id}")
         await seed(store, guild.id, random.Random(13))
         env = Environment(token=SecretStr(standin.token), database_url=url, config_path=None,
                           api_base=standin.api_base, gateway_url=None)
@@ -120,9 +122,7 @@ async def measure(directory: Path) -> None:
                 await log_in(http, standin, site, moderator.id)
                 page = f"{site}/guilds/{guild.id}"
                 await timed(http, page, 20)  # warm: the permission cache, SQLite's page cache
-                server = ServerTimes(f"/guilds/{guild.id}")
                 ACCESS_LOG.addHandler(server)
-                ACCESS_LOG.setLevel(logging.INFO)
                 timings = await timed(http, page, REQUESTS)
                 ACCESS_LOG.removeHandler(server)
                 baseline = await timed(http, site + "/static/style.css", REQUESTS)
