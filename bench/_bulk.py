@@ -7,19 +7,19 @@ after it (from the models' own definitions), which is much faster than maintaini
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import asyncpg  # type: ignore[import-untyped]
-from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.schema import CreateIndex
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bench._history import CACHE, GENERATOR, GUILD, POSTGRES, History
-from bot.storage.migrate import alembic_config, upgrade
+from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 
 CHUNK = 500_000
@@ -29,13 +29,17 @@ SQLITE_TIME = "strftime('%Y-%m-%d %H:%M:%S.000000', ?, 'unixepoch')"  # SQLAlche
 
 
 def _tag(history: History) -> str:
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    return f"decide_{history.events}_{head}_g{GENERATOR}".lower()
+    """Named after the schema of the tables a decision reads (not the head revision: a migration elsewhere
+    does not invalidate a 10M-row build)."""
+    tables = [Base.metadata.tables[name] for name in ("interaction_events", "members", "follows", "demands")]
+    ddl = "".join(str(CreateTable(table).compile(dialect=sqlite.dialect())) for table in tables)
+    ddl += "".join(statement for _, statement in _index_ddl(sqlite.dialect()))
+    return f"decide_{history.events}_{hashlib.sha1(ddl.encode()).hexdigest()[:10]}_g{GENERATOR}"
 
 
 def _index_ddl(dialect: Dialect) -> list[tuple[str, str]]:
-    return [(str(index.name), str(CreateIndex(index).compile(dialect=dialect)))
-            for index in Base.metadata.tables["interaction_events"].indexes]
+    return sorted((str(index.name), str(CreateIndex(index).compile(dialect=dialect)))
+            for index in Base.metadata.tables["interaction_events"].indexes)
 
 
 def sqlite_history(history: History) -> str:
