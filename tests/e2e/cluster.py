@@ -104,7 +104,11 @@ class Node:
         return len(re.findall(pattern, self.log()))
 
     async def wait_for_log(self, pattern: str, times: int = 1, timeout: float = 60) -> None:
-        await wait_until(lambda: self.count(pattern) >= times or self.exited, f"{self.name}: {pattern}", timeout)
+        try:
+            await wait_until(lambda: self.count(pattern) >= times or self.exited, f"{self.name}: {pattern}", timeout)
+        except TimeoutError:
+            raise AssertionError(f"{self.name}: {pattern} seen {self.count(pattern)} of {times} times in {timeout} s:"
+                                 f"\n{self.log()[-4000:]}") from None
         assert not self.exited or self.count(pattern) >= times, f"{self.name} exited:\n{self.log()[-3000:]}"
 
     @property

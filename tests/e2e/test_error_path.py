@@ -84,14 +84,43 @@ async def test_terms_modal_with_the_database_down(world: World, bot: QuidProNo, 
     assert "where=modal:TermsModal" in record.getMessage()
 
 
-async def test_a_listener_with_the_database_down_logs_ids_and_carries_on(world: World, bot: QuidProNo,
-                                                                         caplog: pytest.LogCaptureFixture,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def listener_bug(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("a bug in a listener")
+
+
+async def test_a_listener_that_fails_logs_ids_and_carries_on(world: World, bot: QuidProNo,
+                                                             caplog: pytest.LogCaptureFixture,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     message = await world.standin.send_message(world.general, world.alice, WORDS)
-    monkeypatch.setattr(bot.store, "withdraw_sources", database_down)
+    monkeypatch.setattr(bot.store, "withdraw_sources", listener_bug)
     await world.standin.delete_message(message)
     record = await logged(caplog, "handler_failed")
     assert_ids_and_no_text(record, world)
     monkeypatch.undo()
     reply = await demand(world, world.carol, world.alice)  # and the bot still answers
     assert reply.content
+
+
+async def test_a_listener_meeting_a_database_outage_keeps_the_event_for_later(world: World, bot: QuidProNo,
+                                                                              caplog: pytest.LogCaptureFixture,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outage is logged once, without the member's words; the deletion waits and is carried out once the
+    database is back (ingestion's outage path, not the error handler's)."""
+    message = await world.standin.send_message(world.general, world.alice, WORDS)
+    withdrawn: list[list[int]] = []
+    carried_out = asyncio.Event()
+    real_withdraw = bot.store.withdraw_sources
+
+    async def withdraw_once_back(guild_id: int, source_ids: Any) -> int:
+        withdrawn.append(list(source_ids))
+        count = await real_withdraw(guild_id, source_ids)
+        carried_out.set()
+        return count
+
+    monkeypatch.setattr(bot.store, "withdraw_sources", database_down)
+    await world.standin.delete_message(message)
+    record = await logged(caplog, "db_outage_started")
+    assert WORDS not in record.getMessage() and not failure_lines(caplog, "handler_failed")
+    monkeypatch.setattr(bot.store, "withdraw_sources", withdraw_once_back)
+    await asyncio.wait_for(carried_out.wait(), timeout=60)  # the batcher retries with backoff
+    assert withdrawn == [[message.id]]
