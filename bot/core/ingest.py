@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -51,6 +52,24 @@ def records_of(facts: MessageFacts, conversations: ConversationTracker) -> list[
     if turn is not None:
         found.append(turn)
     return found
+
+
+def not_erased(records: Iterable[Interaction | PostRef],
+               erasures: Mapping[tuple[int, int], datetime]) -> list[Interaction | PostRef]:
+    """What may be recorded: nothing about a member (either side) from before they erased their data in that
+    guild. `erasures` maps (guild_id, user_id) to the time of the erasure."""
+
+    def erased(guild_id: int, user_id: int, at: datetime) -> bool:
+        when = erasures.get((guild_id, user_id))
+        return when is not None and at <= when
+
+    def kept(record: Interaction | PostRef) -> bool:
+        if isinstance(record, PostRef):
+            return not erased(record.guild_id, record.author_id, record.created_at)
+        return not (erased(record.guild_id, record.actor_id, record.occurred_at)
+                    or erased(record.guild_id, record.target_id, record.occurred_at))
+
+    return [record for record in records if kept(record)] if erasures else list(records)
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from bot.storage.models import (
     BackfillCursor,
     ConnectionRequest,
     Demand,
+    Erasure,
     Follow,
     GuildSettings,
     InteractionEvent,
@@ -38,7 +39,7 @@ MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
 TERMS_CLEARED = "terms_cleared"  # the audit action of a moderator clearing a member's stated terms
 FORGOTTEN = 0  # the actor of audit entries made by someone who asked to be forgotten
 GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, BackfillCursor,
-                GuildSettings)
+                GuildSettings, Erasure)
 
 
 def preferences_of(requests_from: str, auto_accept: bool, explain_via: str, bar: str | None,
@@ -247,6 +248,7 @@ class MemberStore:
             audited = (await session.execute(select(func.count()).select_from(AuditEntry).where(
                 AuditEntry.guild_id == guild_id, AuditEntry.actor_id == user_id))).scalar_one()
             member = await session.get(Member, (guild_id, user_id))
+            erasure = await session.get(Erasure, (guild_id, user_id))
             posts = (await session.execute(select(func.count()).select_from(Post).where(
                 Post.guild_id == guild_id, Post.author_id == user_id))).scalar_one()
         return {
@@ -269,11 +271,17 @@ class MemberStore:
             "terms": member.terms if member else None,
             "digest": {"every": member.digest_every, "quiet_days": member.digest_quiet_days}
             if member and member.digest_every else None,
+            # Kept after /forget-me so that history read again is not recorded: only the id and this time.
+            "erased_at": aware(erasure.erased_at).isoformat() if erasure else None,
         }
 
-    async def forget(self, guild_id: int, user_id: int) -> None:
-        """Erase every row about one member in one guild, in one transaction."""
+    async def forget(self, guild_id: int, user_id: int, now: datetime) -> None:
+        """Erase every row about one member in one guild, in one transaction, leaving only the erasure itself
+        (who, when), so that history read again later is not recorded (see `Store.write_events`)."""
         async with self._sessions.begin() as session:
+            erasure = self._insert(Erasure).values(guild_id=guild_id, user_id=user_id, erased_at=now)
+            await session.execute(erasure.on_conflict_do_update(
+                index_elements=[Erasure.guild_id, Erasure.user_id], set_={"erased_at": erasure.excluded.erased_at}))
             for table, columns in MEMBER_COLUMNS:
                 about = [getattr(table, column) == user_id for column in columns]
                 await session.execute(delete(table).where(table.guild_id == guild_id, or_(*about)))
@@ -281,6 +289,13 @@ class MemberStore:
                                                            AuditEntry.actor_id == user_id)
                                   .values(actor_id=FORGOTTEN))
             await _forget_as_subject(session, guild_id, user_id)
+
+    async def erased_since(self, guild_id: int, user_ids: Collection[int], at: datetime) -> bool:
+        """Whether any of these members erased their data in this guild at or after `at`."""
+        query = select(func.count()).select_from(Erasure).where(
+            Erasure.guild_id == guild_id, Erasure.user_id.in_(sorted(user_ids)), Erasure.erased_at >= at)
+        async with self._sessions() as session:
+            return bool((await session.execute(query)).scalar_one())
 
     # --- departures -----------------------------------------------------------------------------
 

@@ -257,3 +257,14 @@ class BackfillLease(Base):
     started_at: Mapped[datetime]
     renewed_at: Mapped[datetime]
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Erasure(Base):
+    """A member erased their data here (/forget-me, or a purge after leaving): only who and when, so that reading
+    the channel history again (a catch-up, a backfill) never records what they said before it."""
+
+    __tablename__ = "erasures"
+
+    guild_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    erased_at: Mapped[datetime]

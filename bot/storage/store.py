@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.ingest import not_erased
 from bot.core.model import (
     AuditAction,
     Interaction,
@@ -35,7 +36,16 @@ from bot.storage.coordination import lock_key
 from bot.storage.db import sessions
 from bot.storage.edges import Edges
 from bot.storage.members import MemberStore
-from bot.storage.models import AuditEntry, DeadLetter, Demand, GuildSettings, InteractionEvent, Member, Post
+from bot.storage.models import (
+    AuditEntry,
+    DeadLetter,
+    Demand,
+    Erasure,
+    GuildSettings,
+    InteractionEvent,
+    Member,
+    Post,
+)
 from bot.storage.quiet import QuietStore
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
@@ -93,12 +103,14 @@ class Store:
     async def write_events(self, events: Sequence[Interaction | PostRef], *, count_new: bool = False) -> int:
         """Store a batch in one transaction; events already stored (same source) are skipped. With `count_new`,
         how many interactions were new (a repeated backfill records none); else 0. (PostgreSQL reports no
-        rowcount for a batch insert, so it is counted: two indexed counts, spent only when asked.)"""
-        interactions = [e for e in events if isinstance(e, Interaction)]
-        posts = [e for e in events if isinstance(e, PostRef)]
+        rowcount for a batch insert, so it is counted: two indexed counts, spent only when asked.) Nothing about a
+        member from before their erasure is written: history read again must not undo a /forget-me."""
         to_db = self._occurred_at_to_db
         new = 0
         async with self.engine.begin() as connection:
+            events = not_erased(events, await self._erasures(connection, {e.guild_id for e in events}))
+            interactions = [e for e in events if isinstance(e, Interaction)]
+            posts = [e for e in events if isinstance(e, PostRef)]
             if interactions:
                 if count_new:
                     new = -await self._stored_of(connection, interactions)
@@ -114,6 +126,15 @@ class Store:
                 await connection.exec_driver_sql(self._insert_posts_sql, [
                     (p.guild_id, p.channel_id, p.message_id, p.author_id, to_db(p.created_at)) for p in posts])
         return new
+
+    @staticmethod
+    async def _erasures(connection: AsyncConnection, guild_ids: Collection[int]) -> dict[tuple[int, int], datetime]:
+        """Who erased their data in these guilds, and when (one primary-key range read; erasures are few)."""
+        if not guild_ids:
+            return {}
+        rows = await connection.execute(select(Erasure.guild_id, Erasure.user_id, Erasure.erased_at)
+                                        .where(Erasure.guild_id.in_(sorted(guild_ids))))
+        return {(guild_id, user_id): aware(at) for guild_id, user_id, at in rows}
 
     @staticmethod
     async def _stored_of(connection: AsyncConnection, events: Sequence[Interaction]) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.ingest import ConversationTracker, MessageFacts, interactions_from_message
-from bot.core.model import InteractionKind
+from bot.core.ingest import ConversationTracker, MessageFacts, interactions_from_message, not_erased
+from bot.core.model import Interaction, InteractionKind, PostRef
 from tests.factories import GUILD, NOW
 
 ALICE, BOB, CAROL = 1, 2, 3
@@ -46,3 +46,20 @@ def test_memory_is_bounded() -> None:
         tracker.observe(message(ALICE, channel=channel))
         tracker.observe(message(BOB, channel=channel, seconds=1))
     assert len(tracker._last) == 10 and len(tracker._credited) == 10
+
+
+def test_nothing_about_an_erased_member_from_before_the_erasure_is_kept() -> None:
+    alice, bob, carol, elsewhere = 1, 2, 3, GUILD + 1
+    erased = {(GUILD, alice): NOW}
+
+    def reply(actor: int, target: int, at: timedelta, guild: int = GUILD) -> Interaction:
+        return Interaction(guild, actor, target, InteractionKind.REPLY, 10, 100, NOW + at)
+
+    kept = [reply(bob, carol, -timedelta(hours=1)),  # not about her
+            reply(alice, bob, timedelta(seconds=1)),  # after the erasure
+            reply(alice, bob, -timedelta(hours=1), guild=elsewhere),  # another guild
+            PostRef(GUILD, 10, 101, bob, NOW - timedelta(hours=1))]
+    dropped = [reply(alice, bob, -timedelta(hours=1)), reply(bob, alice, timedelta(0)),  # at the erasure: before
+               PostRef(GUILD, 10, 102, alice, NOW - timedelta(minutes=1))]
+    assert not_erased([*dropped, *kept], erased) == kept
+    assert not_erased(dropped, {}) == dropped

@@ -124,7 +124,8 @@ async def test_a_moderator_clears_abusive_terms_and_it_is_audited(world: World, 
         ("terms_cleared", mod.id, {"member_id": str(world.dave.id)})]
     assert "losers" not in str(entries[0].detail)  # the audit names whose terms, never the words
 
-    await bot.store.members.forget(world.guild.id, world.dave.id)  # Dave asks to be forgotten: the action stays
+    # Dave asks to be forgotten: the action stays
+    await bot.store.members.forget(world.guild.id, world.dave.id, bot.now())
     entries = await bot.store.audit_entries(world.guild.id)
     assert [(e.action, e.actor_id, e.detail) for e in entries] == [("terms_cleared", mod.id, {"member_id": "0"})]
 

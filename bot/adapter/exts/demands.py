@@ -96,6 +96,9 @@ class Demands(commands.Cog):
         settings = await self.bot.settings_for(message.guild.id)
         if not addresses_bot(message, me, settings.listen.member_mentions) or not ids_fit(message):
             return 0, 0
+        people = {message.author.id, *(member.id for member in message.mentions)}
+        if await self.bot.store.members.erased_since(message.guild.id, people, message.created_at):
+            return 0, 0  # said before someone in it erased their data: reading it again must not undo that
         if fresh:
             return await self._handle(message, me, settings, at=message.created_at), 0
         classification = detector_for(settings.detection).classify(message.content)

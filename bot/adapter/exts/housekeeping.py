@@ -67,7 +67,7 @@ class Housekeeping(commands.Cog):
         members = guilds = 0
         for guild_id, user_id, left_at in await store.members.departed_members(now):
             if now - left_at >= timedelta(days=(await self.bot.settings_for(guild_id)).privacy.member_grace_days):
-                await store.members.forget(guild_id, user_id)
+                await store.members.forget(guild_id, user_id, now)
                 self.bot.conversations.forget_member(user_id)
                 members += 1
         for guild_id, left_at in await store.members.departed_guilds(now):

@@ -172,7 +172,8 @@ class Members(commands.Cog):
         view = ForgetConfirmation(self.bot, interaction.user.id)
         await self._say(interaction, "This erases everything I store about you in this server: interactions both "
                         "ways, follows, demands, preferences (your bar and quota), your stated terms and your digest "
-                        "settings. It cannot be undone.", view=view)
+                        "settings. It cannot be undone. Afterwards I keep only your id and the time of this erasure, "
+                        "so that reading the channel history again never brings your data back.", view=view)
 
 
 class ForgetConfirmation(GuardedView):
@@ -188,7 +189,7 @@ class ForgetConfirmation(GuardedView):
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[ForgetConfirmation]) -> None:
         assert interaction.guild_id is not None
         await self.bot.batcher.flush()  # nothing pending may be written back after the erase
-        await self.bot.store.members.forget(interaction.guild_id, self.user_id)
+        await self.bot.store.members.forget(interaction.guild_id, self.user_id, self.bot.now())
         self.bot.conversations.forget_member(self.user_id)
         log.info("event=member_forgotten guild_id=%s", interaction.guild_id)
         await interaction.response.edit_message(content="Done: everything about you in this server is erased.",
