@@ -6,11 +6,14 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
 from yarl import URL
 
+from bot.cli_moderation import TERMINAL_ACTOR
+from bot.core.model import AuditAction
 from tests.e2e.conftest import script_alice_and_bob
 from tests.web.conftest import Site, log_in
 
@@ -167,3 +170,18 @@ async def test_a_moderator_backfills_history_from_the_dashboard(site: Site, http
     assert await site.store.event_count(world.guild.id) > 0
     (entry,) = await site.store.audit_entries(world.guild.id)
     assert entry.action == "backfill_started" and entry.actor_id == site.moderator.id
+
+
+async def test_the_audit_log_tells_the_terminal_from_a_forgotten_moderator(site: Site,
+                                                                           http: aiohttp.ClientSession) -> None:
+    """Bug 10.8b: both were actor 0, so a moderator could not tell a terminal backfill from an erased member's."""
+    guild_id, gone, now = site.world.guild.id, site.world.carol.id, datetime.now(UTC)
+    await site.store.record_audit(guild_id, TERMINAL_ACTOR, AuditAction.BACKFILL_STARTED, {"days": 7}, now)
+    await site.store.record_audit(guild_id, gone, AuditAction.POLICY_SET, {"key": "policy.window_days"}, now)
+    await site.store.members.forget(guild_id, gone, now)
+    terminal, forgotten = sorted(await site.store.audit_entries(guild_id), key=lambda e: e.action)
+    assert terminal.actor_id != forgotten.actor_id
+    await log_in(site, http, site.moderator)
+    async with http.get(site.guild_url("/audit?outcome=change")) as response:
+        page = await response.text()
+    assert "the terminal" in page and "a forgotten member" in page
