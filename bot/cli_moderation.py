@@ -11,6 +11,7 @@ from bot.charts import stats_png
 from bot.config import ConfigError, Environment, with_overrides
 from bot.core import stats as stats_core
 from bot.core.backfill import Progress, seconds_left
+from bot.core.model import SpecialActor
 from bot.core.settings import Settings
 from bot.storage import Store, make_engine
 from bot.storage.moderation import ModerationStore
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BAR_WIDTH = 30
-TERMINAL_ACTOR = 0  # the audit log's actor for work started from the terminal, not by a member
+TERMINAL_ACTOR = SpecialActor.TERMINAL  # the audit log's actor for work started from the terminal, not by a member
 
 
 async def print_stats(env: Environment, guild_id: int, days: int, chart: Path | None, out: TextIO) -> int:

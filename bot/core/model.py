@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class InteractionKind(StrEnum):
@@ -61,6 +61,21 @@ class AuditAction(StrEnum):
     BACKFILL_STARTED = "backfill_started"  # its entry also remembers the job's window, for resuming
     BACKFILL_RESUMED = "backfill_resumed"
     TERMS_CLEARED = "terms_cleared"  # a moderator cleared someone's terms
+
+
+class SpecialActor(IntEnum):
+    """Audit-log actors that are not a member: values no Discord id takes (ids are positive)."""
+
+    FORGOTTEN = 0  # a member who asked to be forgotten: their entries stay, without who made them
+    TERMINAL = -1  # work started from a terminal (`quidprono backfill`), by whoever runs the bot
+
+
+_ACTOR_LABELS: dict[int, str] = {SpecialActor.FORGOTTEN: "a forgotten member", SpecialActor.TERMINAL: "the terminal"}
+
+
+def actor_label(actor_id: int) -> str | None:
+    """How the audit log names an actor that is not a member; None for a member."""
+    return _ACTOR_LABELS.get(actor_id)
 
 
 class ExplainVia(StrEnum):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom, RequestStatus
+from bot.core.model import Bar, ExplainVia, Preferences, RequestsFrom, RequestStatus, SpecialActor
 from bot.storage._util import aware, rowcount
 from bot.storage.db import sessions
 from bot.storage.models import (
@@ -37,7 +37,7 @@ MEMBER_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Member, ("user_id",)),
 )
 TERMS_CLEARED = "terms_cleared"  # the audit action of a moderator clearing a member's stated terms
-FORGOTTEN = 0  # the actor of audit entries made by someone who asked to be forgotten
+FORGOTTEN = SpecialActor.FORGOTTEN  # the actor of audit entries made by someone who asked to be forgotten
 GUILD_TABLES = (InteractionEvent, Follow, Demand, ConnectionRequest, Post, AuditEntry, Member, BackfillCursor,
                 GuildSettings, Erasure)
 

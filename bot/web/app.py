@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp_session import setup as setup_sessions
 
 from bot.config import ConfigError, with_overrides
+from bot.core.model import actor_label
 from bot.core.settings import Settings
 from bot.storage import Store
 from bot.storage.dashboard import DashboardStore
@@ -117,8 +118,9 @@ def make_app(dashboard: Dashboard) -> web.Application:
     app = web.Application(middlewares=[errors_and_headers], client_max_size=256 * 1024)
     app[DASHBOARD] = dashboard
     setup_sessions(app, session_storage(dashboard.config))
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                         undefined=jinja2.StrictUndefined)
+    templates = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                                     undefined=jinja2.StrictUndefined)
+    templates.globals["actor_label"] = actor_label
     app.router.add_static("/static/", HERE / "static")
     auth.add_routes(app)
     pages.add_routes(app)

@@ -55,11 +55,16 @@ def test_nothing_about_an_erased_member_from_before_the_erasure_is_kept() -> Non
     def reply(actor: int, target: int, at: timedelta, guild: int = GUILD) -> Interaction:
         return Interaction(guild, actor, target, InteractionKind.REPLY, 10, 100, NOW + at)
 
-    kept = [reply(bob, carol, -timedelta(hours=1)),  # not about her
-            reply(alice, bob, timedelta(seconds=1)),  # after the erasure
-            reply(alice, bob, -timedelta(hours=1), guild=elsewhere),  # another guild
-            PostRef(GUILD, 10, 101, bob, NOW - timedelta(hours=1))]
-    dropped = [reply(alice, bob, -timedelta(hours=1)), reply(bob, alice, timedelta(0)),  # at the erasure: before
-               PostRef(GUILD, 10, 102, alice, NOW - timedelta(minutes=1))]
+    kept: list[Interaction | PostRef] = [
+        reply(bob, carol, -timedelta(hours=1)),  # not about her
+        reply(alice, bob, timedelta(seconds=1)),  # after the erasure
+        reply(alice, bob, -timedelta(hours=1), guild=elsewhere),  # another guild
+        PostRef(GUILD, 10, 101, bob, NOW - timedelta(hours=1)),
+    ]
+    dropped: list[Interaction | PostRef] = [
+        reply(alice, bob, -timedelta(hours=1)),
+        reply(bob, alice, timedelta(0)),  # at the erasure counts as before it
+        PostRef(GUILD, 10, 102, alice, NOW - timedelta(minutes=1)),
+    ]
     assert not_erased([*dropped, *kept], erased) == kept
     assert not_erased(dropped, {}) == dropped
