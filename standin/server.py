@@ -463,7 +463,7 @@ class StandIn:
     ) -> InteractionHandle:
         """Submit the modal the bot opened in answer to ``handle`` (INTERACTION_CREATE type 5).
         ``values`` maps text-input custom ids to what the user typed."""
-        response = await handle.wait_response(timeout=0.1)
+        response = await handle.wait_response()  # the modal, once the bot opened it
         if response.type != 9:
             raise InvalidInvocation("the bot did not answer with a modal")
         modal = response.data

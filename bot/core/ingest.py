@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -70,6 +70,27 @@ def not_erased(records: Iterable[Interaction | PostRef],
                     or erased(record.guild_id, record.target_id, record.occurred_at))
 
     return [record for record in records if kept(record)] if erasures else list(records)
+
+
+def from_messages(guild_id: int, message_ids: Collection[int]) -> Callable[[Interaction | PostRef], bool]:
+    """What deleting these messages takes back: their posts and the interactions they made."""
+    ids = set(message_ids)
+
+    def matches(record: Interaction | PostRef) -> bool:
+        source = record.message_id if isinstance(record, PostRef) else record.source_id
+        return record.guild_id == guild_id and source in ids
+
+    return matches
+
+
+def reaction_of(guild_id: int, message_id: int, user_id: int) -> Callable[[Interaction | PostRef], bool]:
+    """What removing a reaction takes back: that member's reaction interaction on that message."""
+
+    def matches(record: Interaction | PostRef) -> bool:
+        return (isinstance(record, Interaction) and record.kind is InteractionKind.REACTION
+                and (record.guild_id, record.source_id, record.actor_id) == (guild_id, message_id, user_id))
+
+    return matches
 
 
 @dataclass(slots=True)

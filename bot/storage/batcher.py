@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.core.model import Interaction, PostRef
 from bot.storage.faults import describe, is_outage
@@ -110,6 +110,16 @@ class EventBatcher:
                     self._pending.extendleft(reversed(batch))
                     self._trim()
                     raise
+
+    async def withdraw(self, matches: Callable[[Event], bool], in_store: Callable[[], Awaitable[object]]) -> int:
+        """Take events back: those still waiting are dropped unwritten, then `in_store` deletes those already
+        written. Under the write lock, so no batch in flight writes one back after the delete; no other
+        guild's events are written for it (bug 10.8d). The number dropped from memory."""
+        async with self._lock:
+            waiting = len(self._pending)
+            self._pending = deque(event for event in self._pending if not matches(event))
+            await in_store()
+            return waiting - len(self._pending)
 
     async def _write(self, batch: list[Event]) -> None:
         try:

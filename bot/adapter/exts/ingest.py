@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.adapter._messages import channel_and_category, facts_from, is_demand, valid_id
-from bot.core.ingest import records_of
+from bot.core.ingest import from_messages, reaction_of, records_of
 from bot.core.model import Interaction, InteractionKind
 from bot.core.scope import in_scope
 
@@ -68,8 +68,8 @@ class Ingest(commands.Cog):
         guild_id, message_id, user_id = payload.guild_id, payload.message_id, payload.user_id
 
         async def withdraw() -> None:
-            await self.bot.batcher.flush()
-            await self.bot.store.withdraw_reaction(guild_id, message_id, user_id)
+            await self.bot.batcher.withdraw(reaction_of(guild_id, message_id, user_id),
+                                            lambda: self.bot.store.withdraw_reaction(guild_id, message_id, user_id))
 
         ids = {"guild_id": guild_id, "message_id": message_id, "user_id": user_id}
         await self.bot.batcher.unless_outage("reaction_removed", ids, withdraw, withdraw)
@@ -85,9 +85,9 @@ class Ingest(commands.Cog):
             await self._withdraw(payload.guild_id, sorted(payload.message_ids))
 
     async def _withdraw(self, guild_id: int, message_ids: list[int]) -> None:
-        async def withdraw() -> None:
-            await self.bot.batcher.flush()  # the messages' interactions may still be waiting in memory
-            await self.bot.store.withdraw_sources(guild_id, message_ids)
+        async def withdraw() -> None:  # the messages' interactions may still be waiting in memory
+            await self.bot.batcher.withdraw(from_messages(guild_id, message_ids),
+                                            lambda: self.bot.store.withdraw_sources(guild_id, message_ids))
 
         ids = {"guild_id": guild_id, "message_id": min(message_ids, default=0), "count": len(message_ids)}
         await self.bot.batcher.unless_outage("messages_deleted", ids, withdraw, withdraw)
