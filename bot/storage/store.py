@@ -35,7 +35,7 @@ from bot.storage._util import aware, rowcount
 from bot.storage.coordination import lock_key
 from bot.storage.db import sessions
 from bot.storage.edges import Edges
-from bot.storage.members import MemberStore
+from bot.storage.members import ConsentStore, DepartureStore, FollowStore, PreferenceStore, PrivacyStore
 from bot.storage.models import (
     AuditEntry,
     DeadLetter,
@@ -91,7 +91,12 @@ class Store:
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
         insert_posts = self._insert(Post).inline().values(dict.fromkeys(POST_COLUMNS)).on_conflict_do_nothing()
         self._insert_posts_sql = str(insert_posts.compile(dialect=engine.dialect))
-        self.members = MemberStore(engine, self._insert)
+        # What belongs to members, one store an aggregate.
+        self.preferences = PreferenceStore(engine, self._insert)
+        self.follows = FollowStore(engine, self._insert)
+        self.consent = ConsentStore(engine, self._insert)
+        self.privacy = PrivacyStore(engine, self._insert, self.follows)
+        self.departures = DepartureStore(engine, self._insert)
         self.quiet = QuietStore(engine, self._insert)
         self.edges = Edges(engine, self._insert)
 

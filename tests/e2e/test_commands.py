@@ -21,7 +21,7 @@ async def test_an_unexpected_error_gets_a_short_apology_and_the_bot_goes_on(
     async def broken(*_args: object) -> list[int]:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(bot.store.members, "following", broken)
+    monkeypatch.setattr(bot.store.follows, "following", broken)
     response = await (await world.standin.slash_command(world.general, world.carol, "following")).wait_response(5)
     assert response.ephemeral and "Sorry, something went wrong" in (response.content or "")
     assert "event=interaction_failed where=command:following" in caplog.text

@@ -61,7 +61,7 @@ async def test_forget_me_confirmation_with_the_database_down(world: World, bot: 
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     asked = await command(world, world.bob, "forget-me")
     assert asked.message is not None
-    monkeypatch.setattr(bot.store.members, "forget", database_down)
+    monkeypatch.setattr(bot.store.privacy, "forget", database_down)
     erase = next(c["custom_id"] for row in asked.components for c in row["components"]
                  if c["label"] == "Erase my data")
     pressed = await world.standin.click_button(asked.message, erase, world.bob)
@@ -75,7 +75,7 @@ async def test_forget_me_confirmation_with_the_database_down(world: World, bot: 
 async def test_terms_modal_with_the_database_down(world: World, bot: QuidProNo, caplog: pytest.LogCaptureFixture,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     opened = await world.standin.slash_command(world.general, world.alice, "terms set")
-    monkeypatch.setattr(bot.store.members, "set_terms", database_down)
+    monkeypatch.setattr(bot.store.preferences, "set_terms", database_down)
     submitted = await world.standin.submit_modal(opened, {"qpn:terms:text": WORDS})
     answer = await submitted.wait_response(5)
     assert answer.ephemeral and answer.content == APOLOGY

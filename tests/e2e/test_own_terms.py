@@ -92,7 +92,7 @@ async def set_terms(world: World, member: Member, words: str) -> str:
 async def test_terms_appear_in_the_why_of_a_decline_and_never_ping(world: World, bot: QuidProNo) -> None:
     refused = await set_terms(world, world.alice, f"ping <@{world.bob.id}> and join discord.gg/spam")
     assert "can't mention or ping" in refused and "Nothing was saved" in refused
-    assert await bot.store.members.terms(world.guild.id, world.alice.id) is None
+    assert await bot.store.preferences.terms(world.guild.id, world.alice.id) is None
     saved = await set_terms(world, world.alice, ART_TERMS)
     assert "Saved" in saved and ART_TERMS in saved
 
@@ -114,26 +114,26 @@ async def test_a_moderator_clears_abusive_terms_and_it_is_audited(world: World, 
 
     refused = await command(world, world.carol, "terms clear", member=world.dave)
     assert "Only moderators" in refused.content
-    assert await bot.store.members.terms(world.guild.id, world.dave.id) is not None
+    assert await bot.store.preferences.terms(world.guild.id, world.dave.id) is not None
 
     cleared = await command(world, mod, "terms clear", member=world.dave)
     assert "terms are cleared" in cleared.content and "audit log" in cleared.content
-    assert await bot.store.members.terms(world.guild.id, world.dave.id) is None
+    assert await bot.store.preferences.terms(world.guild.id, world.dave.id) is None
     entries = await bot.store.audit_entries(world.guild.id)
     assert [(e.action, e.actor_id, e.detail) for e in entries] == [
         ("terms_cleared", mod.id, {"member_id": str(world.dave.id)})]
     assert "losers" not in str(entries[0].detail)  # the audit names whose terms, never the words
 
     # Dave asks to be forgotten: the action stays
-    await bot.store.members.forget(world.guild.id, world.dave.id, bot.now())
+    await bot.store.privacy.forget(world.guild.id, world.dave.id, bot.now())
     entries = await bot.store.audit_entries(world.guild.id)
     assert [(e.action, e.actor_id, e.detail) for e in entries] == [("terms_cleared", mod.id, {"member_id": "0"})]
 
 
 async def connect_at(bot: QuidProNo, world: World, a: Member, b: Member, days_ago: float) -> None:
     at = bot.now() - timedelta(days=days_ago)
-    await bot.store.members.follow(world.guild.id, a.id, b.id, "consent", at)
-    await bot.store.members.follow(world.guild.id, b.id, a.id, "consent", at)
+    await bot.store.follows.follow(world.guild.id, a.id, b.id, "consent", at)
+    await bot.store.follows.follow(world.guild.id, b.id, a.id, "consent", at)
 
 
 async def test_the_quiet_digest_lists_a_silent_connection_and_unfollows_silently(world: World,
@@ -165,8 +165,8 @@ async def test_the_quiet_digest_lists_a_silent_connection_and_unfollows_silently
     before = {m.id for m in world.standin.bot_messages()}
     private, text = await press(world, digest, "Unfollow dave", world.alice)
     assert private and "They are not told" in text
-    assert await bot.store.members.following(world.guild.id, world.alice.id) == [world.bob.id]
-    assert world.dave.id in {f for f in await bot.store.members.followers(world.guild.id, world.alice.id)}
+    assert await bot.store.follows.following(world.guild.id, world.alice.id) == [world.bob.id]
+    assert world.dave.id in {f for f in await bot.store.follows.followers(world.guild.id, world.alice.id)}
     told = [m for m in world.standin.bot_messages() if m.id not in before]
     assert told == []  # silent: nothing posted anywhere, no DM to Dave
     assert world.standin.bot_messages(world.standin.dm_channel(world.dave)) == []
@@ -176,7 +176,7 @@ async def test_forget_me_removes_bar_quota_terms_and_digest(world: World, bot: Q
     await command(world, world.alice, "prefs", bar="stingy", quota=2)
     await set_terms(world, world.alice, ART_TERMS)
     await command(world, world.alice, "digest subscribe", every="monthly", quiet_days=14)
-    exported = await bot.store.members.export(world.guild.id, world.alice.id)
+    exported = await bot.store.privacy.export(world.guild.id, world.alice.id)
     assert exported["preferences"]["bar"] == "stingy" and exported["preferences"]["weekly_quota"] == 2
     assert exported["terms"] == ART_TERMS and exported["digest"] == {"every": "monthly", "quiet_days": 14}
 
@@ -185,7 +185,7 @@ async def test_forget_me_removes_bar_quota_terms_and_digest(world: World, bot: Q
     handle = await world.standin.click_button(asked.message, button(asked.message, "Erase my data"), world.alice)
     await handle.wait_response(5)
 
-    assert await bot.store.members.preferences(world.guild.id, world.alice.id) == Preferences()
-    assert await bot.store.members.terms(world.guild.id, world.alice.id) is None
+    assert await bot.store.preferences.preferences(world.guild.id, world.alice.id) == Preferences()
+    assert await bot.store.preferences.terms(world.guild.id, world.alice.id) is None
     assert await bot.store.quiet.subscription(world.guild.id, world.alice.id) is None
-    assert (await bot.store.members.export(world.guild.id, world.alice.id))["terms"] is None
+    assert (await bot.store.privacy.export(world.guild.id, world.alice.id))["terms"] is None

@@ -80,14 +80,14 @@ async def test_the_pair_cooldown_answers_once(two_stores: tuple[Store, Store]) -
 async def test_one_pending_consent_request_per_pair(two_stores: tuple[Store, Store]) -> None:
     expires = NOW + timedelta(days=7)
     opened = await asyncio.gather(*(
-        two_stores[n % 2].members.open_request(GUILD, ALICE, BOB, demand_id=n, now=NOW, expires_at=expires)
+        two_stores[n % 2].consent.open_request(GUILD, ALICE, BOB, demand_id=n, now=NOW, expires_at=expires)
         for n in range(RACERS)))
     assert len([request for request in opened if request is not None]) == 1
     assert await _pending(two_stores[0]) == 1
     # The other direction is another pair; an expired request no longer blocks a new one.
-    assert await two_stores[1].members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=expires)
+    assert await two_stores[1].consent.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=expires)
     later = expires + timedelta(seconds=1)
-    reopened = await two_stores[1].members.open_request(GUILD, ALICE, BOB, demand_id=None, now=later,
+    reopened = await two_stores[1].consent.open_request(GUILD, ALICE, BOB, demand_id=None, now=later,
                                                         expires_at=later + timedelta(days=7))
     assert reopened is not None and reopened not in opened
     assert await _pending(two_stores[0]) == 2  # Alice's new one and Bob's

@@ -14,7 +14,7 @@ ALICE, BOB, CAROL, DAVE = 1, 2, 3, 4
 
 
 async def test_a_request_is_answered_once_and_not_after_it_expires(store: Store) -> None:
-    members = store.members
+    members = store.consent
     live = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=NOW + timedelta(days=1))
     stale = await members.open_request(GUILD, CAROL, ALICE, demand_id=None, now=NOW, expires_at=NOW)
     assert live is not None and stale is not None
@@ -33,17 +33,17 @@ async def test_mutual_partners_are_two_way_and_take_requests(store: Store) -> No
     events += [interaction(BOB, ALICE, InteractionKind.REPLY, days_ago=d) for d in (1, 2)]
     events += [interaction(CAROL, ALICE, InteractionKind.REPLY, days_ago=d) for d in (1, 2)]
     await store.write_events(events)  # Dave never answered Alice
-    await store.members.set_preferences(GUILD, CAROL, Preferences(requests_from=RequestsFrom.NOBODY), NOW)
+    await store.preferences.set_preferences(GUILD, CAROL, Preferences(requests_from=RequestsFrom.NOBODY), NOW)
 
-    partners = await store.members.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
+    partners = await store.follows.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
                                                    exclude=set(), limit=3)
     assert partners == [BOB]  # not Carol (takes no requests), not Dave (one-way)
-    assert await store.members.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
+    assert await store.follows.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
                                                exclude={BOB}, limit=3) == []
 
 
 async def test_members_who_left_are_due_only_after_the_grace_and_if_they_stayed_away(store: Store) -> None:
-    members = store.members
+    members = store.departures
     await members.mark_left(GUILD, BOB, NOW - timedelta(days=10))
     await members.mark_left(GUILD, CAROL, NOW - timedelta(days=10))
     await store.write_events([interaction(CAROL, ALICE, days_ago=5)])  # Carol came back and talked
@@ -55,18 +55,18 @@ async def test_members_who_left_are_due_only_after_the_grace_and_if_they_stayed_
 
 async def test_a_guild_that_removed_the_bot_is_purged_whole_after_the_grace(store: Store) -> None:
     await store.write_events([interaction(ALICE, BOB), interaction(ALICE, BOB, guild=GUILD + 1)])
-    await store.members.follow(GUILD, ALICE, BOB, "command", NOW)
-    await store.members.mark_guild_left(GUILD, NOW - timedelta(days=40))
-    await store.members.mark_guild_left(GUILD + 1, NOW - timedelta(days=40))
-    await store.members.mark_guild_left(GUILD + 1, NOW, left=False)  # it came back
-    assert await store.members.departed_guilds(NOW - timedelta(days=30)) == [(GUILD, NOW - timedelta(days=40))]
-    await store.members.purge_guild(GUILD)
+    await store.follows.follow(GUILD, ALICE, BOB, "command", NOW)
+    await store.departures.mark_guild_left(GUILD, NOW - timedelta(days=40))
+    await store.departures.mark_guild_left(GUILD + 1, NOW - timedelta(days=40))
+    await store.departures.mark_guild_left(GUILD + 1, NOW, left=False)  # it came back
+    assert await store.departures.departed_guilds(NOW - timedelta(days=30)) == [(GUILD, NOW - timedelta(days=40))]
+    await store.departures.purge_guild(GUILD)
     assert await store.event_count(GUILD) == 0 and await store.event_count(GUILD + 1) == 1
-    assert await store.members.following(GUILD, ALICE) == []
+    assert await store.follows.following(GUILD, ALICE) == []
 
 
 async def test_asked_recently_covers_waiting_and_refused_requests(store: Store) -> None:
-    members = store.members
+    members = store.consent
     later = NOW + timedelta(days=1)
     assert not await members.asked_recently(GUILD, BOB, ALICE, NOW, NOW - timedelta(days=7))
     waiting = await members.open_request(GUILD, BOB, ALICE, demand_id=None, now=NOW, expires_at=later)
@@ -86,7 +86,7 @@ async def test_suggestions_take_one_statement_however_many_candidates(store: Sto
     events += [interaction(partner, ALICE, InteractionKind.REPLY, days_ago=d) for partner in candidates[::2]
                for d in (1, 2)]
     await store.write_events(events)
-    await store.members.set_preferences(GUILD, 10, Preferences(requests_from=RequestsFrom.NOBODY), NOW)
+    await store.preferences.set_preferences(GUILD, 10, Preferences(requests_from=RequestsFrom.NOBODY), NOW)
     statements: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
@@ -94,7 +94,7 @@ async def test_suggestions_take_one_statement_however_many_candidates(store: Sto
 
     event.listen(store.engine.sync_engine, "before_cursor_execute", count)
     try:
-        partners = await store.members.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
+        partners = await store.follows.mutual_partners(GUILD, ALICE, NOW - timedelta(days=30), min_each_way=2,
                                                        exclude={12}, limit=3)
     finally:
         event.remove(store.engine.sync_engine, "before_cursor_execute", count)

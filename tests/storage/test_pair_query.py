@@ -58,10 +58,10 @@ async def random_history(store: Store, rng: random.Random) -> None:
         await store.record_demand(GUILD, rng.choice(MEMBERS), rng.choice(MEMBERS), kind="mention", verdict=verdict,
                                   now=NOW - timedelta(hours=rng.uniform(-5, 72)), message_id=number)
     for _ in range(15):
-        await store.members.follow(GUILD, rng.choice(MEMBERS), rng.choice(MEMBERS),
+        await store.follows.follow(GUILD, rng.choice(MEMBERS), rng.choice(MEMBERS),
                                    rng.choice(["command", "consent", "auto_accept"]),
                                    NOW - timedelta(days=rng.uniform(0, 14)))
-    await store.members.set_preferences(GUILD, 2, Preferences(RequestsFrom.EVERYONE, True, ExplainVia.DM,
+    await store.preferences.set_preferences(GUILD, 2, Preferences(RequestsFrom.EVERYONE, True, ExplainVia.DM,
                                                               Bar.STINGY, 3), NOW)
 
 

@@ -88,8 +88,8 @@ async def test_retention_purges_only_old_events(store: Store) -> None:
 
 
 async def test_follows_show_in_the_summary_and_are_idempotent(store: Store) -> None:
-    assert await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
-    assert not await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
+    assert await store.follows.follow(GUILD, BOB, ALICE, "command", NOW)
+    assert not await store.follows.follow(GUILD, BOB, ALICE, "command", NOW)
     summary = await pair_summary(store, GUILD, ALICE, BOB, policy=POLICY, now=NOW)
     assert summary.target_follows_requester and not summary.requester_follows_target
 
@@ -115,19 +115,19 @@ async def test_demands_are_stored_with_their_verdict(store: Store) -> None:
 
 
 async def test_preferences_default_and_update(store: Store) -> None:
-    assert await store.members.preferences(GUILD, ALICE) == Preferences()
+    assert await store.preferences.preferences(GUILD, ALICE) == Preferences()
     wanted = Preferences(requests_from=RequestsFrom.NOBODY, auto_accept=True)
-    await store.members.set_preferences(GUILD, ALICE, wanted, NOW)
-    assert await store.members.preferences(GUILD, ALICE) == wanted
-    assert await store.members.preferences(GUILD + 1, ALICE) == Preferences()
+    await store.preferences.set_preferences(GUILD, ALICE, wanted, NOW)
+    assert await store.preferences.preferences(GUILD, ALICE) == wanted
+    assert await store.preferences.preferences(GUILD + 1, ALICE) == Preferences()
 
 
 async def test_withdrawing_and_retention_take_posts_too(store: Store) -> None:
     old, new = NOW - timedelta(days=400), NOW - timedelta(days=1)
     await store.write_events([PostRef(GUILD, 50, 901, ALICE, old), PostRef(GUILD, 50, 902, ALICE, new),
                               PostRef(GUILD, 50, 903, ALICE, new)])
-    await store.members.follow(GUILD, BOB, ALICE, "command", NOW)
+    await store.follows.follow(GUILD, BOB, ALICE, "command", NOW)
     await store.withdraw_sources(GUILD, [903])
     await store.purge_events_before(NOW - timedelta(days=365))
-    items, total = await store.members.feed(GUILD, BOB, [50], limit=10, offset=0)
+    items, total = await store.follows.feed(GUILD, BOB, [50], limit=10, offset=0)
     assert [item.message_id for item in items] == [902] and total == 1

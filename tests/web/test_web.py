@@ -179,7 +179,7 @@ async def test_the_audit_log_tells_the_terminal_from_a_forgotten_moderator(site:
     await site.store.record_audit(guild_id, TERMINAL_ACTOR, AuditAction.BACKFILL_STARTED, {"days": 7}, now)
     change = {"changes": [{"key": "policy.window_days", "old": "90", "new": "14"}], "via": "discord"}
     await site.store.record_audit(guild_id, gone, AuditAction.POLICY_SET, change, now)
-    await site.store.members.forget(guild_id, gone, now)
+    await site.store.privacy.forget(guild_id, gone, now)
     terminal, forgotten = sorted(await site.store.audit_entries(guild_id), key=lambda e: e.action)
     assert terminal.actor_id != forgotten.actor_id
     await log_in(site, http, site.moderator)

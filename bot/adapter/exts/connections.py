@@ -37,8 +37,8 @@ class Connections(commands.Cog):
     async def on_verdict(self, verdict: VerdictGiven) -> None:
         if verdict.outcome not in ("propose", "connect"):
             return
-        store, now = self.bot.store.members, self.bot.now()
-        preferences = await store.preferences(verdict.guild_id, verdict.target_id)
+        store, now = self.bot.store, self.bot.now()
+        preferences = await store.preferences.preferences(verdict.guild_id, verdict.target_id)
         channel = self.bot.get_channel(verdict.channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
@@ -49,9 +49,10 @@ class Connections(commands.Cog):
             return
         settings = await self.bot.settings_for(verdict.guild_id)
         expiry = timedelta(days=settings.connections.expire_days)
-        if await store.asked_recently(verdict.guild_id, verdict.requester_id, verdict.target_id, now, now - expiry):
+        pair = (verdict.guild_id, verdict.requester_id, verdict.target_id)
+        if await store.consent.asked_recently(*pair, now, now - expiry):
             return  # one request at a time, and "not now" is respected until a request would have expired
-        request_id = await store.open_request(
+        request_id = await store.consent.open_request(
             verdict.guild_id, verdict.requester_id, verdict.target_id, demand_id=verdict.demand_id, now=now,
             expires_at=now + expiry)
         if request_id is None:
@@ -65,8 +66,8 @@ class Connections(commands.Cog):
 async def connect(bot: QuidProNo, guild_id: int, requester_id: int, target_id: int, *, via: str) -> None:
     """A connection is a follow each way."""
     now = bot.now()
-    await bot.store.members.follow(guild_id, target_id, requester_id, via, now)
-    await bot.store.members.follow(guild_id, requester_id, target_id, via, now)
+    await bot.store.follows.follow(guild_id, target_id, requester_id, via, now)
+    await bot.store.follows.follow(guild_id, requester_id, target_id, via, now)
 
 
 async def _send(channel: discord.abc.Messageable, text: str, ping: list[int],
@@ -100,7 +101,7 @@ class ConsentButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discor
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("QuidProNo", interaction.client)
-        store = bot.store.members
+        store = bot.store.consent
         request = await store.request(self.request_id)
         if request is None or request.guild_id != interaction.guild_id:
             await interaction.response.send_message(ALREADY, ephemeral=True)

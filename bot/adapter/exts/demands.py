@@ -97,7 +97,7 @@ class Demands(commands.Cog):
         if not addresses_bot(message, me, settings.listen.member_mentions) or not ids_fit(message):
             return 0, 0
         people = {message.author.id, *(member.id for member in message.mentions)}
-        if await self.bot.store.members.erased_since(message.guild.id, people, message.created_at):
+        if await self.bot.store.privacy.erased_since(message.guild.id, people, message.created_at):
             return 0, 0  # said before someone in it erased their data: reading it again must not undo that
         if fresh:
             return await self._handle(message, me, settings, at=message.created_at), 0
@@ -243,9 +243,9 @@ class WhyButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui
         """Only to the requester: ephemerally, or by DM when that is their preference."""
         settings = await bot.settings_for(demand.guild_id)
         channel = _channel_they_can_see(bot, demand.evidence.get("target_top_channel_id"), interaction.user)
-        terms = shown_terms(await bot.store.members.terms(demand.guild_id, demand.target_id))
+        terms = shown_terms(await bot.store.preferences.terms(demand.guild_id, demand.target_id))
         text = explanation(settings, demand, await suggestions(bot, settings, demand), channel, terms)
-        preferences = await bot.store.members.preferences(demand.guild_id, demand.requester_id)
+        preferences = await bot.store.preferences.preferences(demand.guild_id, demand.requester_id)
         if preferences.explain_via is ExplainVia.DM:
             try:
                 await interaction.user.send(text, allowed_mentions=discord.AllowedMentions.none())
@@ -260,11 +260,11 @@ async def suggestions(bot: QuidProNo, settings: Settings, demand: StoredDemand) 
     """For a decline: members the requester already talks with both ways, who take requests."""
     if demand.outcome is not Outcome.DECLINE or settings.connections.max_suggestions == 0:
         return []
-    members = bot.store.members
+    follows = bot.store.follows
     exclude = {demand.target_id, demand.requester_id, bot.user.id if bot.user else 0}
-    exclude |= set(await members.following(demand.guild_id, demand.requester_id))
+    exclude |= set(await follows.following(demand.guild_id, demand.requester_id))
     since = bot.now() - timedelta(days=settings.policy.window_days)
-    partners = await members.mutual_partners(demand.guild_id, demand.requester_id, since, min_each_way=2,
+    partners = await follows.mutual_partners(demand.guild_id, demand.requester_id, since, min_each_way=2,
                                              exclude=exclude, limit=settings.connections.max_suggestions)
     return [f"<@{partner}>" for partner in partners]
 

@@ -159,7 +159,7 @@ class UnfollowButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[disco
             await interaction.response.send_message("This digest belongs to someone else.", ephemeral=True)
             return
         bot = cast("QuidProNo", interaction.client)
-        gone = await bot.store.members.unfollow(self.guild_id, self.owner_id, self.partner_id)
+        gone = await bot.store.follows.unfollow(self.guild_id, self.owner_id, self.partner_id)
         log.info("event=quiet_unfollow guild_id=%s", self.guild_id)
         await interaction.response.send_message(
             f"You no longer follow <@{self.partner_id}>. They are not told." if gone

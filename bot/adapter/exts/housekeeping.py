@@ -29,17 +29,17 @@ class Housekeeping(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.bot.store.members.mark_guild_left(guild.id, self.bot.now())
+        await self.bot.store.departures.mark_guild_left(guild.id, self.bot.now())
         log.info("event=guild_left guild_id=%s", guild.id)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.bot.store.members.mark_guild_left(guild.id, self.bot.now(), left=False)
+        await self.bot.store.departures.mark_guild_left(guild.id, self.bot.now(), left=False)
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         """Only with the members intent (`member_leave: purge`), which is when a departure was noted."""
-        await self.bot.store.members.mark_back(member.guild.id, member.id)
+        await self.bot.store.departures.mark_back(member.guild.id, member.id)
 
     @tasks.loop(minutes=SWEEP_MINUTES)
     async def sweep(self) -> None:
@@ -62,17 +62,17 @@ class Housekeeping(commands.Cog):
     async def _sweep(self) -> None:
         settings, now, store = self.bot.settings, self.bot.now(), self.bot.store
         purged = await store.purge_events_before(now - timedelta(days=settings.ingest.retention_days))
-        expired = await store.members.expire_requests(now)
+        expired = await store.consent.expire_requests(now)
         await self.bot.batcher.flush()  # nothing about a purged member may be written after the purge
         members = guilds = 0
-        for guild_id, user_id, left_at in await store.members.departed_members(now):
+        for guild_id, user_id, left_at in await store.departures.departed_members(now):
             if now - left_at >= timedelta(days=(await self.bot.settings_for(guild_id)).privacy.member_grace_days):
-                await store.members.forget(guild_id, user_id, now)
+                await store.privacy.forget(guild_id, user_id, now)
                 self.bot.conversations.forget_member(user_id)
                 members += 1
-        for guild_id, left_at in await store.members.departed_guilds(now):
+        for guild_id, left_at in await store.departures.departed_guilds(now):
             if now - left_at >= timedelta(days=(await self.bot.settings_for(guild_id)).privacy.guild_grace_days):
-                await store.members.purge_guild(guild_id)
+                await store.departures.purge_guild(guild_id)
                 self.bot.forget_settings(guild_id)
                 guilds += 1
         log.info("event=sweep events_purged=%d requests_expired=%d members_purged=%d guilds_purged=%d",

@@ -96,7 +96,7 @@ class Ingest(commands.Cog):
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """With `member_leave: purge`, a member who left is forgotten after the grace period."""
         if self.bot.settings.ingest.member_leave == "purge":
-            await self.bot.store.members.mark_left(payload.guild_id, payload.user.id, self.bot.now())
+            await self.bot.store.departures.mark_left(payload.guild_id, payload.user.id, self.bot.now())
 
 
 async def setup(bot: QuidProNo) -> None:

@@ -56,7 +56,7 @@ class Members(commands.Cog):
         if member.id == interaction.user.id or member.bot:
             await self._say(interaction, "You can follow other members, not yourself or bots.")
             return
-        new = await self.bot.store.members.follow(interaction.guild_id, interaction.user.id, member.id, "command",
+        new = await self.bot.store.follows.follow(interaction.guild_id, interaction.user.id, member.id, "command",
                                                   self.bot.now())
         await self._say(interaction, f"You now follow {member.mention}." if new
                         else f"You already follow {member.mention}.")
@@ -64,20 +64,20 @@ class Members(commands.Cog):
     @app_commands.command(name="unfollow", description="Stop following a member")
     async def unfollow(self, interaction: discord.Interaction, member: discord.Member) -> None:
         assert interaction.guild_id is not None
-        gone = await self.bot.store.members.unfollow(interaction.guild_id, interaction.user.id, member.id)
+        gone = await self.bot.store.follows.unfollow(interaction.guild_id, interaction.user.id, member.id)
         await self._say(interaction, f"You no longer follow {member.mention}." if gone
                         else f"You weren't following {member.mention}.")
 
     @app_commands.command(name="following", description="Who you follow here")
     async def following(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        ids = await self.bot.store.members.following(interaction.guild_id, interaction.user.id)
+        ids = await self.bot.store.follows.following(interaction.guild_id, interaction.user.id)
         await self._say(interaction, "You follow: " + _mentions(ids, "nobody yet."))
 
     @app_commands.command(name="followers", description="Who follows you here")
     async def followers(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        ids = await self.bot.store.members.followers(interaction.guild_id, interaction.user.id)
+        ids = await self.bot.store.follows.followers(interaction.guild_id, interaction.user.id)
         await self._say(interaction, "Your followers: " + _mentions(ids, "nobody yet."))
 
     @app_commands.command(name="connections", description="Your connections here, with the engagement each way")
@@ -104,7 +104,7 @@ class Members(commands.Cog):
         visible = [c.id for c in guild.channels if c.permissions_for(member).read_message_history]
         visible += [t.id for t in guild.threads if t.permissions_for(member).read_message_history]
         await self.bot.batcher.flush()  # include what was posted a moment ago
-        items, total = await self.bot.store.members.feed(guild.id, member.id, visible, limit=FEED_PAGE,
+        items, total = await self.bot.store.follows.feed(guild.id, member.id, visible, limit=FEED_PAGE,
                                                          offset=(page - 1) * FEED_PAGE)
         pages = max(1, -(-total // FEED_PAGE))
         if not items:
@@ -133,7 +133,7 @@ class Members(commands.Cog):
                     quota: app_commands.Range[int, 0, 1000] | None = None,
                     no_quota: bool = False) -> None:
         assert interaction.guild_id is not None
-        store = self.bot.store.members
+        store = self.bot.store.preferences
         current = await store.preferences(interaction.guild_id, interaction.user.id)
         policy = (await self.bot.settings_for(interaction.guild_id)).policy
         if bar is not None and own_bar(replace(current, bar=Bar(bar)), policy) is not Bar(bar):
@@ -158,7 +158,7 @@ class Members(commands.Cog):
     async def mydata(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await self.bot.batcher.flush()
-        data = await self.bot.store.members.export(interaction.guild_id, interaction.user.id)
+        data = await self.bot.store.privacy.export(interaction.guild_id, interaction.user.id)
         made, received = sum(data["interactions_made"].values()), sum(data["interactions_received"].values())
         summary = (f"Interactions you made: {made}; received: {received}; posts recorded (ids only): "
                    f"{data['posts_recorded']}; following: {len(data['following'])}; followers: "
@@ -189,7 +189,7 @@ class ForgetConfirmation(GuardedView):
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[ForgetConfirmation]) -> None:
         assert interaction.guild_id is not None
         await self.bot.batcher.flush()  # nothing pending may be written back after the erase
-        await self.bot.store.members.forget(interaction.guild_id, self.user_id, self.bot.now())
+        await self.bot.store.privacy.forget(interaction.guild_id, self.user_id, self.bot.now())
         self.bot.conversations.forget_member(self.user_id)
         log.info("event=member_forgotten guild_id=%s", interaction.guild_id)
         await interaction.response.edit_message(content="Done: everything about you in this server is erased.",

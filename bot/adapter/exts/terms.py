@@ -36,13 +36,13 @@ class Terms(commands.GroupCog, group_name="terms", group_description="Your own w
     @app_commands.command(name="set", description="Say in your own words what you follow (shown when I decline)")
     async def set_terms(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = cast(int, interaction.guild_id)
-        current = await self.bot.store.members.terms(guild_id, interaction.user.id)
+        current = await self.bot.store.preferences.terms(guild_id, interaction.user.id)
         await interaction.response.send_modal(TermsModal(self.bot, current))
 
     @app_commands.command(name="show", description="A member's stated terms (yours when no one is named)")
     async def show(self, interaction: discord.Interaction[Any], member: discord.Member | None = None) -> None:
         guild_id, who = cast(int, interaction.guild_id), member or interaction.user
-        terms = shown_terms(await self.bot.store.members.terms(guild_id, who.id))
+        terms = shown_terms(await self.bot.store.preferences.terms(guild_id, who.id))
         if terms is None:
             await _say(interaction, f"{who.mention} hasn't stated any terms." if member
                        else "You haven't stated any terms yet: /terms set.")
@@ -53,13 +53,13 @@ class Terms(commands.GroupCog, group_name="terms", group_description="Your own w
     async def clear(self, interaction: discord.Interaction[Any], member: discord.Member | None = None) -> None:
         guild_id, now = cast(int, interaction.guild_id), self.bot.now()
         if member is None or member.id == interaction.user.id:
-            gone = await self.bot.store.members.set_terms(guild_id, interaction.user.id, None, now)
+            gone = await self.bot.store.preferences.set_terms(guild_id, interaction.user.id, None, now)
             await _say(interaction, "Your terms are removed." if gone else "You had no terms to remove.")
             return
         if not is_manager(interaction):  # checked here, whatever the client showed
             await _say(interaction, "Only moderators (Manage Server) can clear someone else's terms.")
             return
-        if not await self.bot.store.members.set_terms(guild_id, member.id, None, now):
+        if not await self.bot.store.preferences.set_terms(guild_id, member.id, None, now):
             await _say(interaction, f"{member.mention} has no terms to clear.")
             return
         # The audit names who cleared whose terms, never the words themselves.
@@ -88,7 +88,7 @@ class TermsModal(GuardedModal, title="Your terms"):
             # Give their words back so nothing they typed is lost.
             await _say(interaction, f"{error} Nothing was saved. You wrote:\n>>> {self.words.value[:1500]}")
             return
-        await self.bot.store.members.set_terms(guild_id, interaction.user.id, terms, self.bot.now())
+        await self.bot.store.preferences.set_terms(guild_id, interaction.user.id, terms, self.bot.now())
         await _say(interaction, f"Saved. When I decline a demand aimed at you, its Why? will say: In "
                                 f"{interaction.user.mention}'s words: “{terms}”")
 
