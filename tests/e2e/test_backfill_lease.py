@@ -6,13 +6,16 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.adapter.app import QuidProNo
+from bot.storage import make_engine
 from bot.storage.models import BackfillLease
+from bot.storage.moderation import ModerationStore
 from standin import Member, Permissions
 from tests.e2e.conftest import ROOT, World, inprocess_bot
 from tests.e2e.test_backfill_controls import seed
@@ -98,3 +101,34 @@ async def test_the_bot_is_told_the_terminal_holds_it_and_its_cancel_reaches_the_
         if cli.returncode is None:
             cli.kill()
             await cli.wait()
+
+
+async def test_a_restart_resumes_the_backfill_once_the_lease_its_last_run_left_goes_stale(
+        world: World, tmp_path: Path, mod: Member, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot's previous run died holding the lease (kill -9, or its release failed at a stop): the restarted
+    bot, another process to the lease, waits for the lease to go stale and then resumes, instead of skipping."""
+    seed(world, world.art, 1_000)
+    slow_history(world)
+    async with inprocess_bot(world, tmp_path, backfill={"progress_seconds": 0.2}):
+        handle = await world.standin.slash_command(world.general, mod, "quidpro backfill", {"days": 30})
+        started = await handle.wait_response()
+        await handle.wait_edit(1, timeout=10)  # some pages are read
+        assert started.message is not None
+        await world.standin.click_button(started.message, f"qpn:backfill:cancel:{world.guild.id}", mod)
+        await handle.wait_content(lambda content: "cancelled" in content, timeout=30)
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    async with engine.begin() as connection:  # as if the stopped process still held it
+        now = datetime.now(UTC)
+        await connection.execute(insert(BackfillLease).values(
+            guild_id=world.guild.id, holder="the bot on elsewhere (pid 1)", started_at=now, renewed_at=now,
+            cancel_requested=False))
+    await engine.dispose()
+    monkeypatch.setattr("bot.storage.leases.STALE_AFTER", timedelta(seconds=1))
+    monkeypatch.setattr("bot.adapter.exts.moderation.backfill.STALE_AFTER", timedelta(seconds=1))
+    async with inprocess_bot(world, tmp_path, backfill={"progress_seconds": 0.2}) as second:
+        moderation = ModerationStore(second.store)
+        async with asyncio.timeout(120):
+            while await moderation.unfinished_backfills():  # noqa: ASYNC110 - the database is the signal
+                await asyncio.sleep(0.2)
+        cursors = await moderation.cursors(world.guild.id)
+        assert all(c.done for c in cursors) and sum(c.messages_read for c in cursors) >= 1_000

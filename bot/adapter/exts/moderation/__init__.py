@@ -8,6 +8,7 @@ One cog (one `/quidpro` group), its commands in a module per area.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from discord import app_commands
@@ -32,6 +33,7 @@ class Moderation(PolicyCommands, StatsCommands, BackfillCommands, commands.Group
         self.bot = bot
         self.moderation = ModerationStore(bot.store)
         self.backfills: dict[int, BackfillJob] = {}
+        self._resuming: set[asyncio.Task[None]] = set()  # resumes waiting for a stale lease
 
 
 async def setup(bot: QuidProNo) -> None:

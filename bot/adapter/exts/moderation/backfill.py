@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -26,7 +27,7 @@ from bot.adapter.permissions import clip, refuse_unless_manager
 from bot.core import backfill as progress_text
 from bot.core.backfill import Progress
 from bot.core.model import AuditAction
-from bot.storage.leases import BackfillLeases, holder_name
+from bot.storage.leases import RENEW_SECONDS, STALE_AFTER, BackfillLeases, holder_name
 
 if TYPE_CHECKING:
     from bot.adapter.app import QuidProNo
@@ -45,6 +46,7 @@ class BackfillCommands(commands.Cog):
     bot: QuidProNo
     moderation: ModerationStore
     backfills: dict[int, BackfillJob]
+    _resuming: set[asyncio.Task[None]]
 
     @app_commands.command(name="backfill", description="Read recent channel history so verdicts have evidence")
     @app_commands.describe(days="How many days back to read (default and maximum set in config.yaml)")
@@ -94,18 +96,28 @@ class BackfillCommands(commands.Cog):
             return
         for guild_id in await self.moderation.unfinished_backfills():
             guild = self.bot.get_guild(guild_id)
-            if guild is None or guild_id in self.backfills:
-                continue
-            if await BackfillLeases(self.bot.store.engine).acquire(guild_id, BOT_HOLDER) is not None:
-                log.info("event=backfill_resume_skipped guild_id=%s reason=held_elsewhere", guild_id)
-                continue
-            detail = await self.moderation.latest_audit_detail(guild_id, AuditAction.BACKFILL_STARTED)
-            if detail is None:
-                continue
-            log.info("event=backfill_resuming guild_id=%s", guild_id)
+            if guild is not None and guild_id not in self.backfills:
+                self._resuming.add(asyncio.create_task(self._resume(guild), name=f"backfill-resume-{guild_id}"))
+
+    async def _resume(self, guild: discord.Guild) -> None:
+        """Resume once the lease is ours. The lease of a run this process replaces (a crash, a stop whose
+        release failed) stays for STALE_AFTER: wait for it to go stale once rather than skip the resume."""
+        leases = BackfillLeases(self.bot.store.engine)
+        for waited in (False, True):
+            if await leases.acquire(guild.id, BOT_HOLDER) is None:
+                break
+            if waited:
+                log.info("event=backfill_resume_skipped guild_id=%s reason=held_elsewhere", guild.id)
+                return
+            await asyncio.sleep((STALE_AFTER + timedelta(seconds=RENEW_SECONDS)).total_seconds())
+        detail = await self.moderation.latest_audit_detail(guild.id, AuditAction.BACKFILL_STARTED)
+        if detail is not None and guild.id not in self.backfills:
+            log.info("event=backfill_resuming guild_id=%s", guild.id)
             self.start_backfill(guild, Window.from_detail(detail), None)
 
     async def cog_unload(self) -> None:
+        for waiting in self._resuming:
+            waiting.cancel()
         for job in list(self.backfills.values()):
             job.cancel.set()
 
