@@ -10,28 +10,22 @@ first-seen upsert, idempotence) costs beside the bulk-load floor.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import sqlite3
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.engine import make_url
 
 from bench._bulk import asyncpg_dsn
-from bench._db import fresh_sqlite
-from bench._history import POSTGRES
+from bench._db import fresh_postgres, fresh_sqlite
 from bot.core.model import Interaction, InteractionKind
 from bot.core.settings import Settings
 from bot.storage import EventBatcher, Store, make_engine
 from bot.storage.db import SQLITE_PRAGMAS
-from bot.storage.migrate import upgrade
 from bot.storage.store import EVENT_COLUMNS
 
 EVENTS = 200_000
@@ -76,20 +70,6 @@ def raw_rate(path: Path, events: list[Interaction], batch_size: int) -> float:
     elapsed = time.perf_counter() - started
     connection.close()
     return len(rows) / elapsed
-
-
-@contextlib.asynccontextmanager
-async def fresh_postgres() -> AsyncIterator[str]:
-    name = f"qpn_bench_ingest_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(asyncpg_dsn(POSTGRES))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-        await asyncio.to_thread(upgrade, url)
-        yield url
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def copy_rate(url: str, events: list[Interaction], batch_size: int) -> float:
