@@ -18,6 +18,7 @@ from bot.adapter import exts
 from bot.adapter.cluster import pace_identify, sync_commands_once
 from bot.adapter.errors import handler_failed, on_app_command_error
 from bot.adapter.events import ModeratorAlert
+from bot.adapter.metrics import BotMetrics
 from bot.adapter.payloads import guard_parsers
 from bot.config import Ignored, tolerant_overrides
 from bot.core.catchup import Handover
@@ -47,6 +48,10 @@ def intents_for(settings: Settings) -> discord.Intents:
     return intents
 
 
+def _metrics(settings: Settings) -> BotMetrics | None:
+    return BotMetrics(settings.metrics) if settings.metrics.enabled else None
+
+
 class QuidProNo(commands.AutoShardedBot):
     def __init__(self, settings: Settings, store: Store, *, shard_count: int | None = None,
                  shard_ids: Sequence[int] | None = None,
@@ -62,6 +67,8 @@ class QuidProNo(commands.AutoShardedBot):
             # discord.py takes None for "every shard" though its stubs say list[int]
             shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
             guild_ready_timeout=settings.discord.guild_ready_timeout,
+            # discord.py takes None (its default: no trace) though its stubs say TraceConfig
+            http_trace=metrics.trace() if (metrics := _metrics(settings)) else None,  # type: ignore[arg-type]
         )
         guard_parsers(self._connection.parsers)  # a payload discord.py cannot parse is skipped, not fatal
         self.settings = settings
@@ -71,6 +78,9 @@ class QuidProNo(commands.AutoShardedBot):
                                     settings.ingest.max_pending, max_backoff=settings.ingest.retry_max_seconds,
                                     max_parked=settings.ingest.max_parked)
         self.batcher.on_health = self._database_health
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.watch(self)
         self.conversations = ConversationTracker(timedelta(minutes=settings.ingest.conversation_gap_minutes))
         self.handover = Handover()  # after a gap: which messages catch-up handles and which live delivery does
         self._event_seen = asyncio.Event()
@@ -130,6 +140,8 @@ class QuidProNo(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
+        if self.metrics is not None:
+            await self.metrics.serve()
         self.batcher.start()
         self.heartbeat.start()
         for module in pkgutil.iter_modules(exts.__path__, f"{exts.__name__}."):
@@ -211,4 +223,6 @@ class QuidProNo(commands.AutoShardedBot):
         await super().close()
         await self._listening.aclose()
         await self.batcher.close()
+        if self.metrics is not None:
+            await self.metrics.close()
         log.info("event=stopped pending=%d", self.batcher.pending)

@@ -261,6 +261,14 @@ class WebSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
 
 
+class MetricsSettings(_Section):
+    """Prometheus `/metrics` of each bot process: off by default, and only on this machine unless set."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(9108, ge=0, le=65535)
+
+
 class Settings(_Section):
     policy: Policy = Policy()
     detection: Detection = Detection()
@@ -277,3 +285,4 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     health: Health = Health()
     web: WebSettings = WebSettings()
+    metrics: MetricsSettings = MetricsSettings()

@@ -33,6 +33,7 @@ class EventBatcher:
         self._store = store
         self.parked = ParkedWork(max_parked)
         self.on_health: Callable[[str | None], object] = lambda _problem: None  # told at an outage's start and end
+        self.on_written: Callable[[Counter[str], float], object] = lambda _kinds, _seconds: None  # each batch
         self._max_pending = max(max_pending, batch_size)
         self.dropped = 0
         self.dead_lettered = 0
@@ -122,8 +123,10 @@ class EventBatcher:
             return waiting - len(self._pending)
 
     async def _write(self, batch: list[Event]) -> None:
+        started = time.perf_counter()
         try:
             await self._store.write_events(batch)
+            self.on_written(Counter(_kind(event) for event in batch), time.perf_counter() - started)
         except Exception as error:
             if is_outage(error):
                 raise
