@@ -148,7 +148,8 @@ class QuidProNo(commands.AutoShardedBot):
             if not module.name.rsplit(".", 1)[-1].startswith("_"):
                 await self.load_extension(module.name)
         self._max_concurrency = (await self.fetch_session_start_limits()).max_concurrency
-        await self._listening.enter_async_context(self.coordinator.guild_changes(self._guild_changed))
+        await self._listening.enter_async_context(self.coordinator.guild_changes(self._guild_changed,
+                                                                                 self._reload_all_settings))
         await sync_commands_once(self)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
@@ -164,6 +165,11 @@ class QuidProNo(commands.AutoShardedBot):
             self._reloads.add(task)
             task.add_done_callback(self._reloads.discard)
             log.info("event=guild_settings_reloaded guild_id=%s", guild_id)
+
+    def _reload_all_settings(self) -> None:
+        """Changes made while this process was not listening went unheard: reload every guild it holds."""
+        for guild_id in list(self._guild_settings):
+            self._guild_changed(guild_id)
 
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:

@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import insert, select, text, update
@@ -82,21 +83,53 @@ class Coordinator:
                                          {"channel": GUILD_CHANGED, "guild": str(guild_id)})
 
     @contextlib.asynccontextmanager
-    async def guild_changes(self, on_change: Callable[[int], object]) -> AsyncIterator[None]:
-        """Call `on_change(guild_id)` for every guild another writer changes, while the block runs."""
+    async def guild_changes(self, on_change: Callable[[int], object],
+                            on_gap: Callable[[], object] = lambda: None) -> AsyncIterator[None]:
+        """Call `on_change(guild_id)` for every guild another writer changes, while the block runs. A lost
+        connection (a database restart, a network cut) is opened again; changes made meanwhile went unheard,
+        so `on_gap()` is called once it listens again."""
         if not self.shared:
             yield
             return
-        url = self.engine.url.set(drivername="postgresql")
-        connection = await asyncpg.connect(url.render_as_string(hide_password=False))
 
         def received(_connection: object, _pid: int, _channel: str, payload: str) -> None:
             if payload.isdigit():
                 on_change(int(payload))
 
-        await connection.add_listener(GUILD_CHANGED, received)
+        first = await self._listen(received)  # a database that cannot be reached at start is an error
+        keeper = asyncio.create_task(self._keep_listening(first, received, on_gap), name="guild-changes")
         try:
             yield
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+
+    async def _listen(self, received: Callable[..., None]) -> tuple[Any, asyncio.Event]:
+        url = self.engine.url.set(drivername="postgresql")
+        connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        await connection.add_listener(GUILD_CHANGED, received)
+        return connection, lost
+
+    async def _keep_listening(self, listening: tuple[Any, asyncio.Event], received: Callable[..., None],
+                              on_gap: Callable[[], object]) -> None:
+        connection, lost = listening
+        delay = 1.0
+        try:
+            while True:
+                await lost.wait()
+                log.warning("event=guild_changes_lost action=listen_again")
+                while True:
+                    try:
+                        connection, lost = await self._listen(received)
+                        break
+                    except (OSError, asyncpg.PostgresError):
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 30.0)
+                delay = 1.0
+                log.info("event=guild_changes_listening_again")
+                on_gap()
         finally:
             with contextlib.suppress(Exception):
                 await connection.close(timeout=2)

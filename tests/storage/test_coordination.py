@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from bot.adapter.cluster import pace_identify
 from bot.storage import Store, make_engine
@@ -79,6 +80,27 @@ async def test_other_writers_changes_are_heard(postgres_migrated: str) -> None:
             assert await asyncio.wait_for(heard.get(), 5) == 42
             await Coordinator(writer.engine).notify_guild_changed(7)
             assert await asyncio.wait_for(heard.get(), 5) == 7
+    finally:
+        await listener.close()
+        await writer.close()
+
+
+async def test_changes_are_heard_again_after_the_listening_connection_is_lost(postgres_migrated: str) -> None:
+    """A database restart or a network cut ends the LISTEN: it is opened again, and since changes made in
+    between were not heard, the process is told to reload what it holds."""
+    listener, writer = Store(make_engine(postgres_migrated)), Store(make_engine(postgres_migrated))
+    heard: asyncio.Queue[int] = asyncio.Queue()
+    gaps: asyncio.Queue[None] = asyncio.Queue()
+    try:
+        async with Coordinator(listener.engine).guild_changes(heard.put_nowait, lambda: gaps.put_nowait(None)):
+            async with writer.engine.begin() as connection:
+                cut = await connection.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
+                    "AND datname = current_database() AND pid <> pg_backend_pid()"))
+                assert cut.scalar_one() == 1
+            await asyncio.wait_for(gaps.get(), 15)  # listening again
+            await writer.set_guild_overrides(43, {"policy": {"daily_cap": 3}}, datetime.now(UTC))
+            assert await asyncio.wait_for(heard.get(), 5) == 43
     finally:
         await listener.close()
         await writer.close()
