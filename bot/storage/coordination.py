@@ -119,7 +119,7 @@ class Coordinator:
         try:
             while True:
                 await lost.wait()
-                log.warning("event=guild_changes_lost action=listen_again")
+                log.info("event=guild_changes_lost action=listen_again")  # the outage is logged once, elsewhere
                 while True:
                     try:
                         connection, lost = await self._listen(received)
