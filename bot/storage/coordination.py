@@ -124,7 +124,7 @@ class Coordinator:
                     try:
                         connection, lost = await self._listen(received)
                         break
-                    except (OSError, asyncpg.PostgresError):
+                    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, 30.0)
                 delay = 1.0
