@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import datetime, timedelta
+
+from cachetools import LRUCache
 
 
 class Allowance:
@@ -13,15 +14,11 @@ class Allowance:
 
     def __init__(self, every: timedelta, size: int = 100_000) -> None:
         self.every = every
-        self._size = size
-        self._last: OrderedDict[Hashable, datetime] = OrderedDict()
+        self._last: LRUCache[Hashable, datetime] = LRUCache(maxsize=size)
 
     def take(self, key: Hashable, now: datetime) -> bool:
         last = self._last.get(key)
         if last is not None and now - last < self.every:
             return False
         self._last[key] = now
-        self._last.move_to_end(key)
-        while len(self._last) > self._size:
-            self._last.popitem(last=False)
         return True

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+
+from cachetools import LRUCache
 
 from bot.core.model import Interaction, InteractionKind, PostRef
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +107,12 @@ class ConversationTracker:
 
     def __init__(self, gap: timedelta, max_channels: int = 10_000, max_pairs: int = 100_000) -> None:
         self._gap = gap
-        self._last: OrderedDict[int, _Turn] = OrderedDict()
-        self._credited: OrderedDict[tuple[int, int, int], datetime] = OrderedDict()
-        self._max_channels = max_channels
-        self._max_pairs = max_pairs
+        self._last: LRUCache[int, _Turn] = LRUCache(maxsize=max_channels)
+        self._credited: LRUCache[tuple[int, int, int], datetime] = LRUCache(maxsize=max_pairs)
 
     def observe(self, facts: MessageFacts) -> Interaction | None:
         previous = self._last.get(facts.channel_id)
-        self._remember(self._last, facts.channel_id, _Turn(facts.author_id, facts.created_at), self._max_channels)
+        self._last[facts.channel_id] = _Turn(facts.author_id, facts.created_at)
         if previous is None or previous.author_id == facts.author_id:
             return None
         if not timedelta(0) <= facts.created_at - previous.at <= self._gap:
@@ -126,7 +121,7 @@ class ConversationTracker:
         credited = self._credited.get(pair)
         if credited is not None and facts.created_at - credited < self._gap:
             return None
-        self._remember(self._credited, pair, facts.created_at, self._max_pairs)
+        self._credited[pair] = facts.created_at
         return Interaction(facts.guild_id, facts.author_id, previous.author_id, InteractionKind.CONVERSATION,
                            facts.channel_id, facts.message_id, facts.created_at)
 
@@ -134,10 +129,10 @@ class ConversationTracker:
         """Carry on a channel from where `other` left it (catch-up read what this tracker never saw)."""
         last = other._last.get(channel_id)
         if last is not None:
-            self._remember(self._last, channel_id, last, self._max_channels)
-        for pair, at in other._credited.items():
+            self._last[channel_id] = last
+        for pair, at in list(other._credited.items()):
             if pair[0] == channel_id:
-                self._remember(self._credited, pair, at, self._max_pairs)
+                self._credited[pair] = at
 
     def forget_member(self, user_id: int) -> None:
         """Drop a member from memory (they left, or asked to be forgotten)."""
@@ -146,10 +141,3 @@ class ConversationTracker:
                 del self._last[channel]
         for pair in [p for p in self._credited if user_id in p[1:]]:
             del self._credited[pair]
-
-    @staticmethod
-    def _remember(cache: OrderedDict[K, V], key: K, value: V, limit: int) -> None:
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > limit:
-            cache.popitem(last=False)
