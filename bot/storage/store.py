@@ -52,6 +52,18 @@ EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "sou
 UNNEST_EVENTS = (f"INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM unnest($1::bigint[], "
                  "$2::bigint[], $3::bigint[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[]) "
                  "ON CONFLICT DO NOTHING")
+# The member columns the ORM fills from Python-side defaults: a raw INSERT must give them, from the model.
+_DEFAULTED = [c for c in Member.__table__.columns if c.default is not None and not callable(c.default.arg)]
+_MEMBER_DEFAULTS = {c.name: c.default.arg for c in _DEFAULTED}
+
+
+def _unnest_members(dialect: Any) -> str:
+    """PostgreSQL: the members first seen in a batch in one statement; first_seen only ever moves back."""
+    defaults = ", ".join(f"${n}::{c.type.compile(dialect=dialect)}" for n, c in enumerate(_DEFAULTED, start=4))
+    return (f"INSERT INTO members (guild_id, user_id, first_seen, {', '.join(_MEMBER_DEFAULTS)}) "
+            f"SELECT g, u, f, {defaults} FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS t(g, u, f) "
+            "ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen = excluded.first_seen "
+            "WHERE excluded.first_seen < members.first_seen")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
 
 
@@ -87,6 +99,7 @@ class Store:
         self._events_as_arrays = engine.dialect.name == "postgresql"
         if self._events_as_arrays:
             self._insert_events_sql = UNNEST_EVENTS
+            self._insert_members_sql = _unnest_members(engine.dialect)
         processor = InteractionEvent.__table__.c.occurred_at.type.bind_processor(engine.dialect)
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
         insert_posts = self._insert(Post).inline().values(dict.fromkeys(POST_COLUMNS)).on_conflict_do_nothing()
@@ -163,6 +176,12 @@ class Store:
             known = earliest.get(key)
             if known is None or event.occurred_at < known:
                 earliest[key] = event.occurred_at
+        if self._events_as_arrays:  # PostgreSQL: the whole batch's members in one round trip
+            ordered = sorted(earliest.items())  # one lock order for every process
+            arrays = ([g for (g, _), _ in ordered], [u for (_, u), _ in ordered],
+                      [self._occurred_at_to_db(at) for _, at in ordered])
+            await connection.exec_driver_sql(self._insert_members_sql, (*arrays, *_MEMBER_DEFAULTS.values()))
+            return
         rows = [{"guild_id": g, "user_id": u, "first_seen": at} for (g, u), at in sorted(earliest.items())]
         statement = self._insert(Member)
         # A backfill may bring older history later: first_seen only ever moves back in time (and a row
