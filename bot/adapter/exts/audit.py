@@ -52,7 +52,8 @@ class Audit(commands.Cog):
         await self._offer(alert.guild_id, AuditLine(alert.text))
 
     async def _offer(self, guild_id: int, line: AuditLine) -> None:
-        audit = (await self.bot.settings_for(guild_id)).audit
+        # As the demand path just loaded them (checked against the stored version): no round trip a verdict.
+        audit = self.bot.settings_now(guild_id).audit
         if audit.channel_id is None:
             return
         now = self.bot.now()
