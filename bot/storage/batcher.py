@@ -8,6 +8,8 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.model import Interaction, PostRef
 from bot.storage.faults import describe, is_outage
@@ -37,7 +39,7 @@ class EventBatcher:
         self._max_pending = max(max_pending, batch_size)
         self.dropped = 0
         self.dead_lettered = 0
-        self._dropped_unlogged: Counter[str] = Counter()
+        self._dropped_unlogged: dict[tuple[int, str], _Run] = {}  # since the last log line, per guild and kind
         self._batch_size = batch_size
         self._interval = interval
         self._max_backoff = max(max_backoff, interval)
@@ -96,7 +98,9 @@ class EventBatcher:
     def _trim(self) -> None:
         """Past the bound the oldest events give way, never the ones in the middle (bug 10.6)."""
         while len(self._pending) > self._max_pending:
-            self._dropped_unlogged[_kind(self._pending.popleft())] += 1
+            event = self._pending.popleft()
+            run = self._dropped_unlogged.setdefault((event.guild_id, _kind(event)), _Run())
+            run.add(_source(event), _at(event))
             self.dropped += 1
 
     async def flush(self) -> None:
@@ -195,15 +199,42 @@ class EventBatcher:
             self.on_health(None)
 
     def _log_dropped(self) -> None:
-        if self._dropped_unlogged:
-            counts = " ".join(f"{kind}={count}" for kind, count in sorted(self._dropped_unlogged.items()))
-            log.error("event=events_dropped reason=buffer_full max_pending=%d %s dropped_total=%d",
-                      self._max_pending, counts, self.dropped)
-            self._dropped_unlogged.clear()
+        """Exactly what was dropped since the last line, compactly: the oldest events go first, so per guild
+        and kind they are a run, told by count, source id range and time span (ids only, never text)."""
+        for (guild_id, kind), run in sorted(self._dropped_unlogged.items()):
+            log.error("event=events_dropped reason=buffer_full max_pending=%d guild_id=%s kind=%s count=%d "
+                      "source_ids=%d..%d from=%s to=%s dropped_total=%d", self._max_pending, guild_id, kind,
+                      run.count, run.first_id, run.last_id, run.since.isoformat(), run.until.isoformat(), self.dropped)
+        self._dropped_unlogged.clear()
 
 
 def _kind(event: Event) -> str:
     return event.kind.value if isinstance(event, Interaction) else "post"
+
+
+@dataclass
+class _Run:
+    """Dropped events of one guild and kind: how many, their source ids and times, from first to last."""
+
+    count: int = 0
+    first_id: int = 0
+    last_id: int = 0
+    since: datetime = datetime.max
+    until: datetime = datetime.min
+
+    def add(self, source_id: int, at: datetime) -> None:
+        self.first_id = source_id if self.count == 0 else min(self.first_id, source_id)
+        self.last_id = max(self.last_id, source_id)
+        self.since, self.until = (at, at) if self.count == 0 else (min(self.since, at), max(self.until, at))
+        self.count += 1
+
+
+def _source(event: Event) -> int:
+    return event.source_id if isinstance(event, Interaction) else event.message_id
+
+
+def _at(event: Event) -> datetime:
+    return event.occurred_at if isinstance(event, Interaction) else event.created_at
 
 
 def _ids(event: Event) -> dict[str, int]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 
 from bot.core.model import Interaction, PostRef
 from bot.storage import EventBatcher, Store
-from tests.factories import interaction
+from tests.factories import GUILD, NOW, interaction
 
 
 class FlakyStore:
@@ -38,12 +39,17 @@ async def test_a_failed_flush_keeps_everything_for_the_next_one() -> None:
     assert store.written == events and batcher.pending == 0
 
 
-async def test_an_outage_cannot_exhaust_memory(store: Store) -> None:
+async def test_an_outage_cannot_exhaust_memory(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     batcher = EventBatcher(store, batch_size=10, interval=60, max_pending=25)
-    batcher.extend([interaction(1, 2, source=i) for i in range(40)])
+    batcher.extend([interaction(1, 2, source=i, days_ago=1 - i / 100) for i in range(40)])
     assert batcher.pending == 25 and batcher.dropped == 15
     await batcher.close()
     assert await store.event_count() == 25  # the newest 25
+    # The log says exactly which: the 15 oldest, by guild and kind, their source ids and time span.
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("event=events_dropped ")]
+    assert f"guild_id={GUILD} kind=reply count=15 source_ids=0..14 " in line
+    first, last = (NOW - timedelta(days=1)), (NOW - timedelta(days=1 - 14 / 100))
+    assert f"from={first.isoformat()} to={last.isoformat()}" in line
 
 
 class GatedStore:
