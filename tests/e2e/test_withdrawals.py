@@ -13,6 +13,7 @@ from bot.adapter.app import QuidProNo
 from bot.storage.models import InteractionEvent, Post
 from standin import Emoji
 from tests.e2e.conftest import World, inprocess_bot, settle
+from tests.e2e.test_members import demand
 
 
 async def stored(bot: QuidProNo, guild_id: int) -> int:
@@ -69,3 +70,22 @@ async def test_a_removed_reaction_is_dropped_before_it_is_written(world: World, 
         reactions = await connection.scalar(select(func.count()).select_from(InteractionEvent).where(
             InteractionEvent.kind == "reaction"))
     assert reactions == 0 and await stored(bot, world.guild.id) == 1  # Bob's post stays
+
+
+async def test_a_demand_writes_only_its_own_guilds_pending_events(world: World, bot: QuidProNo) -> None:
+    """Deciding reads the freshest history of the demand's guild: that guild's pending events are written
+    first, no other guild's (each flush of everything was a write of every guild's events per demand)."""
+    standin = world.standin
+    other = standin.add_guild("Elsewhere")
+    lobby = standin.add_channel(other, "lobby")
+    bob, alice = standin.add_member(other, world.bob.user), standin.add_member(other, world.alice.user)
+    await settle(world)
+    hello = await standin.send_message(lobby, bob, "hello")
+    await standin.send_message(lobby, alice, "hi", reply_to=hello)  # waiting in memory, in Elsewhere
+    first = await standin.send_message(world.general, world.carol, "morning")
+    await standin.send_message(world.general, world.alice, "hey", reply_to=first)
+    await settle(world)
+
+    await demand(world, world.alice, world.carol)  # in Makers
+    assert await stored(bot, world.guild.id) > 0  # Makers' history was written to decide on it
+    assert await stored(bot, other.id) == 0, "Elsewhere's events were written for a demand in Makers"
