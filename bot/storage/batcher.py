@@ -116,6 +116,22 @@ class EventBatcher:
                     self._trim()
                     raise
 
+    async def flush_guild(self, guild_id: int) -> None:
+        """Write one guild's pending events now (a reader needs them current), in order; the other guilds'
+        wait for the timer. What could not be written goes back to the front."""
+        async with self._lock:
+            mine = [event for event in self._pending if event.guild_id == guild_id]
+            if not mine:
+                return
+            self._pending = deque(event for event in self._pending if event.guild_id != guild_id)
+            for start in range(0, len(mine), self._batch_size):
+                try:
+                    await self._write(mine[start:start + self._batch_size])
+                except BaseException:
+                    self._pending.extendleft(reversed(mine[start:]))
+                    self._trim()
+                    raise
+
     async def withdraw(self, matches: Callable[[Event], bool], in_store: Callable[[], Awaitable[object]]) -> int:
         """Take events back: those still waiting are dropped unwritten, then `in_store` deletes those already
         written. Under the write lock, so no batch in flight writes one back after the delete; no other

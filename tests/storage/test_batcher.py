@@ -39,6 +39,21 @@ async def test_a_failed_flush_keeps_everything_for_the_next_one() -> None:
     assert store.written == events and batcher.pending == 0
 
 
+async def test_a_guild_flush_writes_that_guild_only_and_keeps_it_on_failure() -> None:
+    store = FlakyStore(failures=1)
+    batcher = EventBatcher(store, batch_size=2, interval=60)  # type: ignore[arg-type]
+    mine = [interaction(1, 2, source=i) for i in range(3)]
+    others = [interaction(1, 2, source=10 + i, guild=GUILD + 1) for i in range(2)]
+    batcher.extend([mine[0], others[0], mine[1], others[1], mine[2]])
+    with pytest.raises(ConnectionError):
+        await batcher.flush_guild(GUILD)
+    assert batcher.pending == 5  # nothing lost
+    await batcher.flush_guild(GUILD)
+    assert store.written == mine and batcher.pending == 2  # in order; the other guild waits for the timer
+    await batcher.close()
+    assert store.written == mine + others
+
+
 async def test_an_outage_cannot_exhaust_memory(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     batcher = EventBatcher(store, batch_size=10, interval=60, max_pending=25)
     batcher.extend([interaction(1, 2, source=i, days_ago=1 - i / 100) for i in range(40)])

@@ -171,7 +171,7 @@ class Demands(commands.Cog):
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
         policy = settings.policy
-        await self.bot.batcher.flush()  # decide on the freshest history
+        await self.bot.batcher.flush_guild(guild_id)  # decide on the guild's freshest history
         # The cap and cooldown hold across processes: the requester's turn is theirs alone, in the database.
         async with self.bot.store.requester_turn(guild_id, requester.id) as turn:
             now = at or self.bot.now()  # after every demand of theirs this turn can see

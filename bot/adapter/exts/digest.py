@@ -25,7 +25,7 @@ DIGEST_SWEEP_MINUTES = 30
 async def quiet_connections(bot: QuidProNo, guild_id: int, user_id: int) -> list[ConnectionHealth]:
     """All of a member's connections, quietest first, scored with the server's weights and half-life."""
     policy = (await bot.settings_for(guild_id)).policy
-    await bot.batcher.flush()  # count what was said a moment ago
+    await bot.batcher.flush_guild(guild_id)  # count what was said a moment ago
     histories = await bot.store.quiet.histories(guild_id, user_id)
     return assess(histories, user_id, policy.weights, policy.half_life_days, bot.now())
 

@@ -103,7 +103,7 @@ class Members(commands.Cog):
         assert guild is not None and isinstance(member, discord.Member)
         visible = [c.id for c in guild.channels if c.permissions_for(member).read_message_history]
         visible += [t.id for t in guild.threads if t.permissions_for(member).read_message_history]
-        await self.bot.batcher.flush()  # include what was posted a moment ago
+        await self.bot.batcher.flush_guild(guild.id)  # include what was posted a moment ago
         items, total = await self.bot.store.follows.feed(guild.id, member.id, visible, limit=FEED_PAGE,
                                                          offset=(page - 1) * FEED_PAGE)
         pages = max(1, -(-total // FEED_PAGE))
@@ -157,7 +157,7 @@ class Members(commands.Cog):
     @app_commands.command(name="mydata", description="What I store about you in this server, with a JSON export")
     async def mydata(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.bot.batcher.flush()
+        await self.bot.batcher.flush_guild(interaction.guild_id)
         data = await self.bot.store.privacy.export(interaction.guild_id, interaction.user.id)
         made, received = sum(data["interactions_made"].values()), sum(data["interactions_received"].values())
         summary = (f"Interactions you made: {made}; received: {received}; posts recorded (ids only): "
@@ -188,7 +188,7 @@ class ForgetConfirmation(GuardedView):
     @discord.ui.button(label="Erase my data", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[ForgetConfirmation]) -> None:
         assert interaction.guild_id is not None
-        await self.bot.batcher.flush()  # nothing pending may be written back after the erase
+        await self.bot.batcher.flush_guild(interaction.guild_id)  # nothing pending is written after the erase
         await self.bot.store.privacy.forget(interaction.guild_id, self.user_id, self.bot.now())
         self.bot.conversations.forget_member(self.user_id)
         log.info("event=member_forgotten guild_id=%s", interaction.guild_id)

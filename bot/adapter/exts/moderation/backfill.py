@@ -140,7 +140,7 @@ class BackfillJob:
         leases = BackfillLeases(bot.store.engine)
         keeper = asyncio.create_task(leases.keep(self.guild.id, BOT_HOLDER, self.cancel), name=f"lease-{self.guild.id}")
         try:
-            await bot.batcher.flush()  # what live ingestion already holds goes first
+            await bot.batcher.flush_guild(self.guild.id)  # what live ingestion already holds goes first
             settings = await bot.settings_for(self.guild.id)
             channels = list(self.guild.text_channels)
             assert bot.user is not None

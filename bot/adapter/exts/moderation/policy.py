@@ -134,7 +134,7 @@ class PolicyCommands(commands.Cog):
 
     async def dry_run(self, guild_id: int, current: Settings, changed: Settings, days: int) -> Simulation:
         """Each stored demand of the window, replayed at its own time from the history stored now."""
-        await self.bot.batcher.flush()
+        await self.bot.batcher.flush_guild(guild_id)
         since = self.bot.now() - timedelta(days=days)
         replayed = await replays(self.moderation, guild_id, since, limit=current.audit.dry_run_max_demands,
                                  current=current.policy, changed=changed.policy,
