@@ -15,6 +15,7 @@ from bot.adapter.app import QuidProNo
 from bot.core.catchup import Report
 from bot.storage.models import Demand, InteractionEvent, Post
 from standin import Member, Permissions
+from tests.clock import Clock
 from tests.e2e.conftest import World, inprocess_bot, settle
 from tests.e2e.test_members import button, command
 
@@ -121,3 +122,20 @@ async def test_an_erasure_in_one_guild_does_not_hide_the_member_in_another(world
         await handle.wait_content(lambda content: "finished" in content, timeout=60)
         await bot.batcher.flush()
         assert await rows_about(bot, other.id, world.alice.id) >= 2  # her post and her reply, in Elsewhere
+
+
+async def test_an_erasure_holds_when_the_hosts_clock_is_behind_discords(world: World, tmp_path: Path) -> None:
+    """The erasure time is compared with message times, which are Discord's: a host clock a minute slow must not
+    leave the member's last minute of messages to be read again."""
+    slow = Clock()
+    slow.advance(minutes=-1)
+    hello = world.standin.add_message(world.art, world.bob, "hello", timestamp=datetime.now(UTC) - timedelta(hours=1))
+    world.standin.add_message(world.art, world.alice, "hi", reply_to=hello)  # just now, by Discord's clock
+    async with inprocess_bot(world, tmp_path, slow, backfill={"progress_seconds": 0.2}) as bot:
+        await forget_me(world, world.alice)
+        mod = world.standin.add_member(world.guild, "mod", permissions=Permissions.MANAGE_GUILD)
+        handle = await world.standin.slash_command(world.general, mod, "quidpro backfill", {"days": 30})
+        await handle.wait_response()
+        await handle.wait_content(lambda content: "finished" in content, timeout=60)
+        await bot.batcher.flush()
+        assert await rows_about(bot, world.guild.id, world.alice.id) == 0
