@@ -189,7 +189,9 @@ class ForgetConfirmation(GuardedView):
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button[ForgetConfirmation]) -> None:
         assert interaction.guild_id is not None
         await self.bot.batcher.flush_guild(interaction.guild_id)  # nothing pending is written after the erase
-        await self.bot.store.privacy.forget(interaction.guild_id, self.user_id, self.bot.now())
+        # Message times are Discord's: the click's own time bounds the erasure even when this host's clock is slow.
+        erased_at = max(self.bot.now(), interaction.created_at)
+        await self.bot.store.privacy.forget(interaction.guild_id, self.user_id, erased_at)
         self.bot.conversations.forget_member(self.user_id)
         log.info("event=member_forgotten guild_id=%s", interaction.guild_id)
         await interaction.response.edit_message(content="Done: everything about you in this server is erased.",
