@@ -83,6 +83,41 @@ async def test_a_catch_up_after_forget_me_does_not_record_the_member_again(world
     assert recorded == 1
 
 
+async def test_a_catch_up_after_forget_me_does_not_decide_their_demands_again(world: World, bot: QuidProNo) -> None:
+    """Demands are not interactions: catch-up claims them once per message, but the erasure deleted the claim
+    too. A demand by or aimed at the erased member, read again while still fresh, must not be decided (stored)
+    or answered a second time."""
+    reports: asyncio.Queue[Report] = asyncio.Queue()
+
+    async def caught_up(_shard_id: int, report: Report) -> None:
+        reports.put_nowait(report)
+
+    bot.add_listener(caught_up, "on_catchup_done")
+    await settle(world)
+    while not reports.empty():
+        reports.get_nowait()
+    say, s, guild = world.standin.send_message, world.standin, world.guild.id
+    first = await say(world.general, world.bob, "morning")
+    to_her = await say(world.general, world.bob, f"{world.bot_mention} <@{world.alice.id}> follow me back")
+    by_her = await say(world.general, world.alice, f"{world.bot_mention} <@{world.carol.id}> follow me back")
+    await say(world.general, world.alice, "hi bob", reply_to=first)
+    for sent in (to_her, by_her):
+        await s.wait_for_bot_message(world.general, lambda reply, sent=sent: reply.referenced is sent, timeout=15)
+    await settle(world)
+    await bot.batcher.flush()
+    assert await rows_about(bot, guild, world.alice.id) > 0
+
+    await forget_me(world, world.alice)
+    await s.invalidate_session(resumable=False)
+    report = await asyncio.wait_for(reports.get(), 30)
+    await settle(world)
+    await bot.batcher.flush()
+    assert report.channels >= 1
+    assert await rows_about(bot, guild, world.alice.id) == 0
+    for sent in (to_her, by_her):
+        assert len([m for m in world.general.messages if m.author is s.bot and m.referenced is sent]) == 1
+
+
 async def test_a_backfill_after_forget_me_skips_the_member_and_keeps_the_rest(world: World, bot: QuidProNo) -> None:
     start = datetime.now(UTC) - timedelta(days=2)
     add, s = world.standin.add_message, world.standin
