@@ -101,8 +101,8 @@ async def test_a_catch_up_after_forget_me_does_not_decide_their_demands_again(wo
     to_her = await say(world.general, world.bob, f"{world.bot_mention} <@{world.alice.id}> follow me back")
     by_her = await say(world.general, world.alice, f"{world.bot_mention} <@{world.carol.id}> follow me back")
     await say(world.general, world.alice, "hi bob", reply_to=first)
-    for sent in (to_her, by_her):
-        await s.wait_for_bot_message(world.general, lambda reply, sent=sent: reply.referenced is sent, timeout=15)
+    await s.wait_for_bot_message(world.general, lambda reply: reply.referenced is to_her, timeout=15)
+    await s.wait_for_bot_message(world.general, lambda reply: reply.referenced is by_her, timeout=15)
     await settle(world)
     await bot.batcher.flush()
     assert await rows_about(bot, guild, world.alice.id) > 0
