@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from bot.adapter.app import QuidProNo
 from bot.core.catchup import Report
+from bot.core.model import InteractionKind
 from bot.storage.models import Demand, InteractionEvent, Post
 from standin import Member, Permissions
 from tests.clock import Clock
@@ -124,7 +125,12 @@ async def test_a_backfill_after_forget_me_skips_the_member_and_keeps_the_rest(wo
     bob_post = add(world.art, world.bob, "sketch", timestamp=start)
     add(world.art, world.alice, "lovely", reply_to=bob_post, timestamp=start + timedelta(minutes=10))
     add(world.art, world.carol, "agreed", reply_to=bob_post, timestamp=start + timedelta(minutes=20))
-    add(world.art, world.alice, f"<@{world.dave.id}> see", timestamp=start + timedelta(minutes=30))
+    her_reply = add(world.art, world.alice, f"<@{world.dave.id}> see", timestamp=start + timedelta(minutes=30))
+    # reactions: history gives them dated at the message's time (their own time is unknown)
+    await s.add_reaction(bob_post, world.alice, "🎨")  # hers, on his post
+    await s.add_reaction(her_reply, world.bob, "👀")  # his, on her message
+    await s.add_reaction(bob_post, world.dave, "🎨")  # nobody erased here: read again by the backfill
+    await settle(world)
     await forget_me(world, world.alice)  # before any of that was read
 
     mod = s.add_member(world.guild, "mod", permissions=Permissions.MANAGE_GUILD)
@@ -137,7 +143,11 @@ async def test_a_backfill_after_forget_me_skips_the_member_and_keeps_the_rest(wo
     async with bot.store.engine.connect() as connection:
         carol_to_bob = await connection.scalar(select(func.count()).select_from(InteractionEvent).where(
             InteractionEvent.actor_id == world.carol.id, InteractionEvent.target_id == world.bob.id))
+        dave_to_bob = await connection.scalar(select(func.count()).select_from(InteractionEvent).where(
+            InteractionEvent.actor_id == world.dave.id, InteractionEvent.target_id == world.bob.id,
+            InteractionEvent.kind == InteractionKind.REACTION.value))
     assert carol_to_bob == 1  # the others' history is still read
+    assert dave_to_bob == 1  # and their reactions
     assert await rows_about(bot, world.guild.id, world.bob.id) > 0
 
 
