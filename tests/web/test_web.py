@@ -187,3 +187,17 @@ async def test_the_audit_log_tells_the_terminal_from_a_forgotten_moderator(site:
         page = await response.text()
     assert "the terminal" in page and "a forgotten member" in page
     assert "days: 7" in page  # a backfill's entry is listed too (its detail has no "changes": it broke the page)
+
+
+async def test_the_audit_log_names_a_forgotten_member_whose_terms_were_cleared(site: Site,
+                                                                             http: aiohttp.ClientSession) -> None:
+    """After /forget-me the cleared member's id is FORGOTTEN (0): the page said 'member_id: 0', as if a member 0."""
+    guild_id, gone, now = site.world.guild.id, site.world.carol.id, datetime.now(UTC)
+    await site.store.record_audit(guild_id, site.moderator.id, AuditAction.TERMS_CLEARED,
+                                  {"member_id": str(gone)}, now)
+    await site.store.privacy.forget(guild_id, gone, now)
+    await log_in(site, http, site.moderator)
+    async with http.get(site.guild_url("/audit?outcome=change")) as response:
+        page = await response.text()
+    assert "terms_cleared" in page and "a forgotten member" in page
+    assert "member_id: 0" not in page
