@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert
 
 from bot.adapter.app import QuidProNo
 from bot.storage import make_engine
@@ -117,11 +118,12 @@ async def test_a_restart_resumes_the_backfill_once_the_lease_its_last_run_left_g
         await world.standin.click_button(started.message, f"qpn:backfill:cancel:{world.guild.id}", mod)
         await handle.wait_content(lambda content: "cancelled" in content, timeout=30)
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    async with engine.begin() as connection:  # as if the stopped process still held it
-        now = datetime.now(UTC)
-        await connection.execute(insert(BackfillLease).values(
-            guild_id=world.guild.id, holder="the bot on elsewhere (pid 1)", started_at=now, renewed_at=now,
-            cancel_requested=False))
+    async with engine.begin() as connection:  # as if the stopped process still held it (its release may or
+        now = datetime.now(UTC)               # may not have run: the row is made so either way)
+        values = {"holder": "the bot on elsewhere (pid 1)", "started_at": now, "renewed_at": now,
+                  "cancel_requested": False}
+        await connection.execute(insert(BackfillLease).values(guild_id=world.guild.id, **values)
+                                 .on_conflict_do_update(index_elements=[BackfillLease.guild_id], set_=values))
     await engine.dispose()
     monkeypatch.setattr("bot.storage.leases.STALE_AFTER", timedelta(seconds=1))
     monkeypatch.setattr("bot.adapter.exts.moderation.backfill.STALE_AFTER", timedelta(seconds=1))
