@@ -12,12 +12,13 @@ import logging
 import math
 from collections import Counter as Tally
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, Info, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
     from bot.adapter.events import VerdictGiven
 
 log = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    try:
+        return version("quidprono")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 class _Live(Collector):
@@ -64,6 +72,9 @@ class BotMetrics:
                             registry=self.registry)
         self.rate_limited = Counter("quidprono_rest_rate_limited", "Discord REST responses 429 (rate limited)",
                                     registry=self.registry)
+        self.demands = Counter("quidprono_demands", "Demands handled: answered, recorded silently (too old after a "
+                               "gap), or already answered by another process", ["how"], registry=self.registry)
+        Info("quidprono_build", "The running version", registry=self.registry).info({"version": _version()})
         self.port: int | None = None  # where it listens, once serving
         self._runner: web.AppRunner | None = None
 
@@ -71,6 +82,8 @@ class BotMetrics:
         self.registry.register(_Live(bot))
         bot.batcher.on_written = self.written
         bot.add_listener(self.verdict, "on_verdict")
+        bot.add_listener(self.silent, "on_demand_recorded_silently")
+        bot.add_listener(self.already_answered, "on_demand_already_answered")
 
     def written(self, kinds: Tally[str], seconds: float) -> None:
         for kind, count in kinds.items():
@@ -79,6 +92,13 @@ class BotMetrics:
 
     async def verdict(self, verdict: VerdictGiven) -> None:
         self.verdicts.labels(verdict.outcome).inc()
+        self.demands.labels("answered").inc()
+
+    async def silent(self, _message_id: int) -> None:
+        self.demands.labels("silent").inc()
+
+    async def already_answered(self, _message_id: int, _target_id: int) -> None:
+        self.demands.labels("already_answered").inc()
 
     def trace(self) -> aiohttp.TraceConfig:
         """Given to discord.py's HTTP client: every REST response is counted by status."""

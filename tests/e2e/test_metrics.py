@@ -47,6 +47,8 @@ async def test_the_figures_move_with_what_the_bot_does(world: World, tmp_path: P
     assert reply.content  # answered (after the 429 was waited out)
     outcomes = re.findall(r'^quidprono_verdicts_total\{outcome="(\w+)"\} 1\.0$', page, flags=re.M)
     assert len(outcomes) == 1
+    assert value(page, 'quidprono_demands_total{how="answered"}') == 1
+    assert re.search(r'^quidprono_build_info\{version="[^"]+"\} 1\.0$', page, flags=re.M)
     assert value(page, 'quidprono_events_written_total{kind="reply"}') >= 1
     assert value(page, 'quidprono_events_written_total{kind="post"}') >= 2
     assert value(page, "quidprono_flush_seconds_count") >= 1
@@ -61,3 +63,8 @@ async def test_the_figures_move_with_what_the_bot_does(world: World, tmp_path: P
 async def test_without_metrics_nothing_listens(world: World, tmp_path: Path) -> None:
     async with inprocess_bot(world, tmp_path) as bot:
         assert bot.metrics is None
+        try:  # the default port: nobody answers there
+            async with aiohttp.ClientSession() as http, http.get("http://127.0.0.1:9108/metrics"):
+                raise AssertionError("something serves metrics on 127.0.0.1:9108")
+        except aiohttp.ClientConnectorError:
+            pass

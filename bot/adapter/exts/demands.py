@@ -188,6 +188,7 @@ class Demands(commands.Cog):
         if silent:  # too old to answer after a gap: stored for the record (stats, audit), nobody is pinged
             log.info("event=demand_recorded_silently guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id,
                      verdict.outcome)
+            self.bot.dispatch("demand_recorded_silently", message.id)
             return True
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
