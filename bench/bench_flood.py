@@ -31,6 +31,8 @@ MEMBERS, PER_MEMBER_RATE = 50, 10
 FLOOD_SECONDS = float(os.environ.get("QPN_FLOOD_SECONDS", "10"))
 CAP = 10  # config.yaml's daily_demand_cap
 DRAIN_LIMIT = float(os.environ.get("QPN_FLOOD_DRAIN_LIMIT", "180"))  # seconds to wait for every verdict
+PROFILE = os.environ.get("QPN_FLOOD_PROFILE")  # a path: the bot runs under cProfile and writes its stats there
+PROFILER = ["-m", "cProfile", "-o", os.path.abspath(PROFILE)] if PROFILE else []
 
 
 async def start_bot(standin: StandIn, workdir: Path) -> asyncio.subprocess.Process:
@@ -39,8 +41,9 @@ async def start_bot(standin: StandIn, workdir: Path) -> asyncio.subprocess.Proce
     env = {**os.environ, **standin.env(), "DISCORD_TOKEN": standin.token, "QUIDPRONO_CONFIG": str(config),
            "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}"}
     with (workdir / "bot.log").open("w") as log:  # warnings and errors only: summarised by `log_summary`
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=workdir, env=env,
-                                                       stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        process = await asyncio.create_subprocess_exec(sys.executable, *PROFILER, "-m", "bot", "run", cwd=workdir,
+                                                       env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log,
+                                                       stderr=log)
     await standin.wait_for("PUT", r"/applications/\d+/commands", timeout=60)
     await standin.wait_for_ready(timeout=60)
     await asyncio.sleep(0.5)  # on_ready follows guild_ready_timeout later
