@@ -3,7 +3,6 @@ only retention, which ages out everything old, and lookups by a unique id do not
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from bot.core.model import (
     Verdict,
 )
 from bot.core.scoring import HistorySpan, PairHistory
+from bot.storage._joined import JoinNextRun
 from bot.storage._pair_query import decision_facts, pair_history_of
 from bot.storage._util import aware, rowcount
 from bot.storage.coordination import lock_key
@@ -47,6 +47,7 @@ from bot.storage.models import (
     Post,
 )
 from bot.storage.quiet import QuietStore
+from bot.storage.rounds import WriterRounds
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
 UNNEST_EVENTS = (f"INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM unnest($1::bigint[], "
@@ -90,7 +91,9 @@ class Store:
         self.engine = engine
         self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._writer_line = None if engine.dialect.name == "postgresql" else asyncio.Lock()
+        # SQLite's one writer is taken in order, and decisions share transactions (rounds.py); PostgreSQL's
+        # per-requester locks need neither.
+        self._rounds = None if engine.dialect.name == "postgresql" else WriterRounds(engine)
         # The hot write path skips per-row ORM work: one statement compiled once, rows as plain tuples.
         insert_events = self._insert(InteractionEvent).inline().values(dict.fromkeys(EVENT_COLUMNS))
         insert_events = insert_events.on_conflict_do_nothing()
@@ -112,6 +115,7 @@ class Store:
         self.departures = DepartureStore(engine, self._insert)
         self.quiet = QuietStore(engine, self._insert)
         self.edges = Edges(engine, self._insert)
+        self._settings_versions = JoinNextRun(self._settings_version)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -125,7 +129,8 @@ class Store:
         member from before their erasure is written: history read again must not undo a /forget-me."""
         to_db = self._occurred_at_to_db
         new = 0
-        async with self.engine.begin() as connection:
+        line = contextlib.nullcontext() if self._rounds is None else self._rounds.line
+        async with line, self.engine.begin() as connection:
             events = not_erased(events, await self._erasures(connection, {e.guild_id for e in events}))
             interactions = [e for e in events if isinstance(e, Interaction)]
             posts = [e for e in events if isinstance(e, PostRef)]
@@ -230,20 +235,17 @@ class Store:
         The cooldown and the daily cap are judged from the requester's recorded demands, so reading them and
         recording the verdict happen in one transaction under the requester's lock: a transaction advisory
         lock on PostgreSQL (freed at commit, or by the server when the process dies), the database's write
-        lock (BEGIN IMMEDIATE) on SQLite. Take the decision's time inside the turn, so it follows every
-        demand the turn can see. Nothing slow (no Discord call) belongs inside.
+        lock (BEGIN IMMEDIATE) on SQLite, whose turns in line share a transaction (`WriterRounds`). Take the
+        decision's time inside the turn, so it follows every demand the turn can see. Nothing slow (no
+        Discord call) belongs inside.
         """
-        # SQLite has one writer at a time and its busy handler is not fair: under a flood (50 members, 500
-        # demands/s) some turns waited past busy_timeout and their demands were lost ("database is locked").
-        # One process uses a SQLite file (others are refused), so an in-process FIFO line in front of BEGIN
-        # IMMEDIATE makes the turns wait their turn instead; PostgreSQL's per-requester locks need none.
-        line = contextlib.nullcontext() if self._writer_line is None else self._writer_line
-        async with line, self.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                         {"key": lock_key(f"requester:{guild_id}:{requester_id}")})
-            else:
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if self._rounds is not None:  # SQLite: in the writer's line, in a round of turns (rounds.py)
+            async with self._rounds.turn() as connection:
+                yield RequesterTurn(self, connection, guild_id, requester_id)
+            return
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": lock_key(f"requester:{guild_id}:{requester_id}")})
             yield RequesterTurn(self, connection, guild_id, requester_id)
             await connection.commit()
 
@@ -263,7 +265,11 @@ class Store:
 
     async def settings_version(self, guild_id: int) -> datetime | None:
         """When the guild's overrides last changed (None: never): a bot caching settings compares this, so a
-        change made elsewhere (the web dashboard, another process) is in force at its next decision."""
+        change made elsewhere (the web dashboard, another process) is in force at its next decision. Callers
+        asking together share one query that starts after each asked (`JoinNextRun`)."""
+        return await self._settings_versions(guild_id)
+
+    async def _settings_version(self, guild_id: int) -> datetime | None:
         query = select(GuildSettings.updated_at).where(GuildSettings.guild_id == guild_id)
         async with self.engine.connect() as connection:
             value = (await connection.execute(query)).scalar_one_or_none()
