@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import Interaction, PostRef
+from bot.storage._joined import JoinNextRun
 from bot.storage.faults import describe, is_outage
 from bot.storage.outage import ParkedWork, Retry
 from bot.storage.store import Store
@@ -49,6 +50,7 @@ class EventBatcher:
         self._task: asyncio.Task[None] | None = None
         self.last_error: BaseException | None = None
         self._outage_started: float | None = None
+        self._guild_flushes = JoinNextRun(self._flush_guild)
 
     @property
     def pending(self) -> int:
@@ -118,7 +120,11 @@ class EventBatcher:
 
     async def flush_guild(self, guild_id: int) -> None:
         """Write one guild's pending events now (a reader needs them current), in order; the other guilds'
-        wait for the timer. What could not be written goes back to the front."""
+        wait for the timer. Callers asking together share one write that takes every event added before
+        they asked (`JoinNextRun`). What could not be written goes back to the front."""
+        await self._guild_flushes(guild_id)
+
+    async def _flush_guild(self, guild_id: int) -> None:
         async with self._lock:
             mine = [event for event in self._pending if event.guild_id == guild_id]
             if not mine:
