@@ -33,14 +33,10 @@ class Answers:
         self._destinations: dict[str, discord.abc.Messageable | None] = {}
         self.pings = discord.AllowedMentions(users=[message.author], everyone=False, roles=False,
                                              replied_user=True)
-        self.nonce = reply_nonce(message.id, 0)
 
-    def slot(self, slot: int | str) -> Answers:
-        """The answer for one target (or the help reply): its own nonce."""
-        self.nonce = reply_nonce(self.message.id, slot)
-        return self
-
-    async def send(self, text: str, item: discord.ui.Item[Any] | None) -> bool:
+    async def send(self, text: str, item: discord.ui.Item[Any] | None, slot: int | str = 0) -> bool:
+        """One answer: `slot` (a target's place, or "help") gives it its own nonce."""
+        nonce = reply_nonce(self.message.id, slot)
         view = discord.ui.View(timeout=None)
         if item is not None:
             view.add_item(item)
@@ -48,18 +44,18 @@ class Answers:
         while True:
             attempts += 1
             try:
-                mode = await self._deliver(text, view)
+                mode = await self._deliver(text, view, nonce)
             except discord.HTTPException as error:
                 if error.status < 500 or time.monotonic() + delay > deadline:
-                    self._log("reply_given_up", attempts, status=error.status)
+                    self._log("reply_given_up", nonce, attempts, status=error.status)
                     return False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, LONGEST_WAIT)
             else:
-                self._log("reply_delivered", attempts, mode=mode)
+                self._log("reply_delivered", nonce, attempts, mode=mode)
                 return True
 
-    async def _deliver(self, text: str, view: discord.ui.View) -> str:
+    async def _deliver(self, text: str, view: discord.ui.View, nonce: str) -> str:
         """The mode that took the reply; the last refusal when none did; a 5xx as it came."""
         refusal: discord.HTTPException | None = None
         for mode in (self.mode, *(m for m in MODES if m != self.mode)):
@@ -67,9 +63,9 @@ class Answers:
                 destination = await self._destination(mode)
                 if mode == "channel":
                     await self.message.reply(text, view=view, mention_author=True, allowed_mentions=self.pings,
-                                             nonce=self.nonce)
+                                             nonce=nonce)
                 elif destination is not None:
-                    await destination.send(text, view=view, allowed_mentions=self.pings, nonce=self.nonce)
+                    await destination.send(text, view=view, allowed_mentions=self.pings, nonce=nonce)
                 else:
                     continue
             except discord.HTTPException as error:
@@ -94,9 +90,9 @@ class Answers:
         self._destinations[mode] = destination
         return destination
 
-    def _log(self, event: str, attempts: int, **detail: object) -> None:
+    def _log(self, event: str, nonce: str, attempts: int, **detail: object) -> None:
         message = self.message
         extra = " ".join(f"{key}={value}" for key, value in detail.items())
         log_at = log.info if event == "reply_delivered" else log.warning
         log_at("event=%s guild_id=%s channel_id=%s message_id=%s nonce=%s attempts=%d %s", event,
-               message.guild and message.guild.id, message.channel.id, message.id, self.nonce, attempts, extra)
+               message.guild and message.guild.id, message.channel.id, message.id, nonce, attempts, extra)

@@ -71,3 +71,17 @@ async def test_a_rate_limited_reply_is_waited_out(world: World, bot: QuidProNo) 
     demand = await _demand(world)
     await world.standin.wait_for_bot_message(world.general, lambda m: m.referenced is demand, timeout=10)
     assert len(limited.hits) == 1 and len(world.standin.bot_messages(world.general)) == 1
+
+
+async def test_a_reply_being_retried_does_not_hold_back_the_members_next_demand(world: World,
+                                                                               bot: QuidProNo) -> None:
+    """The member's turn ends once the verdict is stored; the retries (for minutes, at worst) come after."""
+    refused = world.standin.inject_error("POST", rf"/channels/{world.general.id}/messages", status=503, times=None)
+    first = await _demand(world)
+    await world.standin.requests.wait_for("POST", rf"/channels/{world.general.id}/messages", timeout=10)
+    second = await world.standin.send_message(world.art, world.dave, f"{world.bot_mention} follow me back pls")
+    answered = await world.standin.wait_for_bot_message(world.art, lambda m: m.referenced is second, timeout=10)
+    assert "hasn't changed since you last asked" in answered.content  # decided after the first: its cooldown
+    assert not world.standin.bot_messages(world.general)  # the first is still being retried
+    refused.cancel()  # Discord is back: the first reply lands too
+    await world.standin.wait_for_bot_message(world.general, lambda m: m.referenced is first, timeout=15)

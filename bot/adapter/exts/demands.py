@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -48,6 +48,7 @@ class Demands(commands.Cog):
         self.bot = bot
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
         self._help = Allowance(HELP_EVERY)  # a plain mention gets help once an hour, not a reply each time
+        self._replies = ReplyLines()
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -66,16 +67,20 @@ class Demands(commands.Cog):
         # The member's turn is taken before the first await (unless_outage awaits nothing before this), so
         # their demands are decided in the order they were sent: one overtaking another would be judged under
         # the cap while the earlier one is capped.
+        outbox = Outbox()
         async with self._turn(message):
             settings = await self.bot.settings_for(message.guild.id)
             if addresses_bot(message, me, settings.listen.member_mentions) and ids_fit(message):
-                await self._handle(message, me, settings)
+                await self._handle(message, me, settings, outbox)
+            sending = self._replies.after_turn(_reply_line(message), outbox)
+        await sending
 
     def _turn(self, message: discord.Message) -> asyncio.Lock:
         """One demand at a time per member (FIFO), so quick demands cannot both slip past the cooldown or cap;
-        other members' demands go on meanwhile, so one member's spam queues behind itself only."""
-        assert message.guild is not None
-        return self._locks.setdefault((message.guild.id, message.author.id), asyncio.Lock())
+        other members' demands go on meanwhile, so one member's spam queues behind itself only. The turn
+        ends once the verdicts are stored: the replies (retried for minutes when Discord fails) go out
+        after it, from the `Outbox`, so they never hold back the member's next demand."""
+        return self._locks.setdefault(_member(message), asyncio.Lock())
 
     async def _after_outage(self, message: discord.Message) -> None:
         fresh = is_fresh(message.created_at, self.bot.now(), self.bot.settings.catchup.answer_within_minutes)
@@ -88,10 +93,15 @@ class Demands(commands.Cog):
         me = self.bot.user
         if me is None or message.guild is None or not message.mentions:
             return 0, 0
+        outbox = Outbox()
         async with self._turn(message):
-            return await self._catch_up(message, me, fresh=fresh)
+            counts = await self._catch_up(message, me, outbox, fresh=fresh)
+            sending = self._replies.after_turn(_reply_line(message), outbox)
+        await sending
+        return counts
 
-    async def _catch_up(self, message: discord.Message, me: discord.abc.User, *, fresh: bool) -> tuple[int, int]:
+    async def _catch_up(self, message: discord.Message, me: discord.abc.User, outbox: Outbox, *,
+                        fresh: bool) -> tuple[int, int]:
         assert message.guild is not None
         settings = await self.bot.settings_for(message.guild.id)
         if not addresses_bot(message, me, settings.listen.member_mentions) or not ids_fit(message):
@@ -100,35 +110,36 @@ class Demands(commands.Cog):
         if await self.bot.store.privacy.erased_since(message.guild.id, people, message.created_at):
             return 0, 0  # said before someone in it erased their data: reading it again must not undo that
         if fresh:
-            return await self._handle(message, me, settings, at=message.created_at), 0
+            return await self._handle(message, me, settings, outbox, at=message.created_at), 0
         classification = detector_for(settings.detection).classify(message.content)
         if classification.decision(settings.detection, context_of(message)) is not Decision.ANSWER:
             return 0, 0
-        return 0, await self._answer_all(message, classification, settings, at=message.created_at, silent=True)
+        return 0, await self._answer_all(message, classification, settings, outbox, at=message.created_at,
+                                         silent=True)
 
-    async def _handle(self, message: discord.Message, me: discord.abc.User, settings: Settings,
+    async def _handle(self, message: discord.Message, me: discord.abc.User, settings: Settings, outbox: Outbox,
                       at: datetime | None = None) -> int:
-        """Answer a message that addresses the bot: the number of demands answered."""
+        """Answer a message that addresses the bot (the replies into `outbox`): the number of demands answered."""
         assert message.guild is not None
         if not in_scope(settings.scope, *channel_and_category(message.channel)):
             return 0
         classification = detector_for(settings.detection).classify(message.content)
         decision = classification.decision(settings.detection, context_of(message))
         if decision is Decision.ANSWER:
-            return await self._answer_all(message, classification, settings, at=at)
+            return await self._answer_all(message, classification, settings, outbox, at=at)
         if decision is Decision.ASK:
             targets = self._targets(message, me)[: settings.discord.max_targets]
             log.info("event=demand_ask guild_id=%s channel_id=%s", message.guild.id, message.channel.id)
-            await ask(message, targets, lambda: self._answer_in_turn(message, classification, settings),
-                      settings.detection.ask_timeout_seconds, reply_nonce(message.id, "ask"))
+            outbox.add(lambda: ask(message, targets, lambda: self._answer_in_turn(message, classification, settings),
+                                   settings.detection.ask_timeout_seconds, reply_nonce(message.id, "ask")))
         elif self._mentions_me(message, me) and settings.discord.non_demand_mention == "help":
-            await self._help_once(message, settings)
+            self._help_once(message, settings, outbox)
         return 0
 
-    async def _help_once(self, message: discord.Message, settings: Settings) -> None:
+    def _help_once(self, message: discord.Message, settings: Settings, outbox: Outbox) -> None:
         assert message.guild is not None
         if self._help.take((message.guild.id, message.author.id), self.bot.now()):
-            await _answers(message, settings).slot("help").send(HELP, None)
+            outbox.add(lambda: _answers(message, settings).send(HELP, None, "help"))
             return
         log.info("event=reply_withheld reason=help_budget guild_id=%s channel_id=%s message_id=%s",
                  message.guild.id, message.channel.id, message.id)
@@ -137,19 +148,23 @@ class Demands(commands.Cog):
     async def _answer_in_turn(self, message: discord.Message, classification: Classification,
                               settings: Settings) -> None:
         """An answer confirmed later (Yes to the question): it waits for the member's turn like a new demand."""
+        outbox = Outbox()
         async with self._turn(message):
-            await self._answer_all(message, classification, settings)
+            await self._answer_all(message, classification, settings, outbox)
+            sending = self._replies.after_turn(_reply_line(message), outbox)
+        await sending
 
-    async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings, *,
-                          at: datetime | None = None, silent: bool = False) -> int:
+    async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings,
+                          outbox: Outbox, *, at: datetime | None = None, silent: bool = False) -> int:
         """Every target's verdict (decided as of `at`, default now), in the member's turn: the number of
         demands newly recorded."""
         assert message.guild is not None and self.bot.user is not None
         answers = _answers(message, settings)
         recorded = 0
         for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
-            recorded += await self._answer(message, target, classification, settings, answers.slot(slot),
-                                           at=at, silent=silent)
+            def say(text: str, why: WhyButton, slot: int = slot) -> None:
+                outbox.add(lambda: answers.send(text, why, slot))
+            recorded += await self._answer(message, target, classification, settings, say, at=at, silent=silent)
         return recorded
 
     @staticmethod
@@ -167,7 +182,8 @@ class Demands(commands.Cog):
         return unique or [me]
 
     async def _answer(self, message: discord.Message, target: discord.abc.User, classification: Classification,
-                      settings: Settings, answers: Answers, *, at: datetime | None, silent: bool) -> bool:
+                      settings: Settings, say: Callable[[str, WhyButton], None], *, at: datetime | None,
+                      silent: bool) -> bool:
         assert message.guild is not None and self.bot.user is not None
         guild_id, requester = message.guild.id, message.author
         policy = settings.policy
@@ -201,8 +217,62 @@ class Demands(commands.Cog):
                           f"and will get no more answers for now. {message.jump_url}"))
         text = render_public(verdict, settings.replies.templates(),
                              Names(requester=requester.mention, target=target.mention))
-        await answers.send(text, WhyButton(demand_id))
+        say(text, WhyButton(demand_id))
         return True
+
+
+class Outbox:
+    """What a member's turn will say, sent in order once the turn is over (the verdicts are stored by then)."""
+
+    def __init__(self) -> None:
+        self._sends: list[Callable[[], Awaitable[object]]] = []
+
+    def add(self, send: Callable[[], Awaitable[object]]) -> None:
+        self._sends.append(send)
+
+    def __bool__(self) -> bool:
+        return bool(self._sends)
+
+    async def send(self) -> None:
+        for send in self._sends:
+            await send()
+
+
+class ReplyLines:
+    """Per member and channel, the replies go out in the order the demands were decided, each outbox after
+    the one before, while the member's next demand is already being decided. A reply being retried holds
+    back only the later ones in its channel (where they would fail too), not those elsewhere."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[int, int, int], asyncio.Future[None]] = {}
+
+    def after_turn(self, line: tuple[int, int, int], outbox: Outbox) -> Awaitable[None]:
+        """Take the outbox's place in its line: call this inside the member's turn, await it after."""
+        if not outbox:
+            return asyncio.sleep(0)
+        before = self._last.get(line)
+        sent = self._last[line] = asyncio.get_running_loop().create_future()
+        return self._send(line, outbox, before, sent)
+
+    async def _send(self, line: tuple[int, int, int], outbox: Outbox, before: asyncio.Future[None] | None,
+                    sent: asyncio.Future[None]) -> None:
+        try:
+            if before is not None:
+                await asyncio.wait({before})
+            await outbox.send()
+        finally:
+            sent.set_result(None)
+            if self._last.get(line) is sent:
+                del self._last[line]
+
+
+def _member(message: discord.Message) -> tuple[int, int]:
+    assert message.guild is not None
+    return message.guild.id, message.author.id
+
+
+def _reply_line(message: discord.Message) -> tuple[int, int, int]:
+    return (*_member(message), message.channel.id)
 
 
 def _answers(message: discord.Message, settings: Settings) -> Answers:
