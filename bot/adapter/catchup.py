@@ -25,6 +25,7 @@ from bot.core.ingest import ConversationTracker, MessageFacts, records_of
 from bot.core.model import Interaction, PostRef
 from bot.core.scope import in_scope
 from bot.core.settings import Settings
+from bot.storage import StoredDemand
 from bot.storage.edges import ChannelEdge
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class DemandPath(Protocol):
     """The Demands cog, as catch-up uses it (extensions are loaded as their own modules: no class to import)."""
 
     async def catch_up(self, message: discord.Message, *, fresh: bool) -> tuple[int, int]: ...
+
+    async def resend(self, message: discord.Message, due: dict[int, StoredDemand]) -> int: ...
 
 
 class _Channel:
@@ -64,6 +67,7 @@ class CatchUp:
         """Catch up every guild of a new session, within one REST budget; one log line with the figures."""
         report, budget, started = Report(), Budget(self.settings.max_requests), time.monotonic()
         await self.bot.batcher.flush()  # what live delivery holds counts as recorded
+        await self._replies_due(guilds, budget, report)
         for guild in guilds:
             try:
                 await self._guild(guild, budget, report)
@@ -72,6 +76,32 @@ class CatchUp:
         report.requests = budget.used
         log.info("event=catchup %s seconds=%.2f", report.fields(), time.monotonic() - started)
         return report
+
+    async def _replies_due(self, guilds: Sequence[discord.Guild], budget: Budget, report: Report) -> None:
+        """Verdicts stored whose replies are not known to be sent (a process killed in between): the fresh
+        ones are sent now, one history read a message. Their demands are before the last recorded message,
+        so reading history after it would never find them."""
+        since = self.bot.now() - timedelta(minutes=self.settings.answer_within_minutes)
+        due = await self.bot.store.replies_due([guild.id for guild in guilds], since)
+        by_message: dict[tuple[int, int], dict[int, StoredDemand]] = {}
+        for demand in due:
+            if demand.channel_id is not None and demand.message_id is not None:
+                by_message.setdefault((demand.channel_id, demand.message_id), {})[demand.target_id] = demand
+        for (channel_id, message_id), demands in by_message.items():
+            channel = self.bot.get_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel | discord.Thread) or not budget.take():
+                continue
+            try:
+                message = await channel.fetch_message(message_id)
+            except discord.NotFound:  # deleted meanwhile: nobody to answer
+                for demand in demands.values():
+                    self.bot.batcher.settle_reply(demand.id)
+                continue
+            except discord.HTTPException as error:
+                log.warning("event=catchup_resend_failed guild_id=%s channel_id=%s message_id=%s status=%s",
+                            channel.guild.id, channel_id, message_id, error.status)
+                continue
+            report.resent += await self.demands.resend(message, demands)
 
     async def _guild(self, guild: discord.Guild, budget: Budget, report: Report) -> None:
         settings = await self.bot.settings_for(guild.id)

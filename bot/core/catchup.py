@@ -117,9 +117,10 @@ class Report:
     silent: int = 0  # demands too old to answer: verdict recorded, no reply
     requests: int = 0
     cut: int = 0  # channels left unfinished because the REST budget ran out
+    resent: int = 0  # replies recorded as due but not known to be sent (the process stopped first), sent now
 
     def fields(self) -> str:
         return (f"guilds={self.guilds} channels={self.channels} messages={self.messages} "
                 f"interactions={self.interactions} demands_answered={self.answered} demands_silent={self.silent} "
-                f"requests={self.requests} channels_cut={self.cut}")
+                f"requests={self.requests} channels_cut={self.cut} replies_resent={self.resent}")
 

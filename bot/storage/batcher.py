@@ -51,6 +51,7 @@ class EventBatcher:
         self.last_error: BaseException | None = None
         self._outage_started: float | None = None
         self._guild_flushes = JoinNextRun(self._flush_guild)
+        self._settled: list[int] = []  # demands whose replies went out: cleared in the store at the next flush
 
     @property
     def pending(self) -> int:
@@ -93,6 +94,10 @@ class EventBatcher:
             self._full.set()
         self._trim()
 
+    def settle_reply(self, demand_id: int) -> None:
+        """The demand's reply was delivered or given up: no later session needs to send it."""
+        self._settled.append(demand_id)
+
     def extend(self, events: Sequence[Event]) -> None:
         for event in events:
             self.add(event)
@@ -117,6 +122,17 @@ class EventBatcher:
                     self._pending.extendleft(reversed(batch))
                     self._trim()
                     raise
+            await self._settle()
+
+    async def _settle(self) -> None:
+        if not self._settled:
+            return
+        settled, self._settled = self._settled, []
+        try:
+            await self._store.settle_replies(settled)
+        except BaseException:
+            self._settled[:0] = settled
+            raise
 
     async def flush_guild(self, guild_id: int) -> None:
         """Write one guild's pending events now (a reader needs them current), in order; the other guilds'

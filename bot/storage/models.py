@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -36,6 +48,7 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 # after an erasure: SQLite reuses the highest freed rowid unless the table says AUTOINCREMENT.
 # PostgreSQL's sequences never go back anyway.
 NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+REPLY_DUE = text("reply_due")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -118,6 +131,9 @@ class Demand(Base):
                       UniqueConstraint("guild_id", "message_id", "target_id", name="uq_demands_source"),
                       # Catch-up after a gap: the last demand recorded in a channel.
                       Index("ix_demands_channel", "guild_id", "channel_id", "message_id"),
+                      # Catch-up after a restart: the few answers stored but not yet known to be sent.
+                      Index("ix_demands_reply_due", "guild_id", "created_at",
+                            postgresql_where=REPLY_DUE, sqlite_where=REPLY_DUE),
                       NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
@@ -131,6 +147,9 @@ class Demand(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     evidence: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # Recorded with its verdict, cleared once the reply was delivered (or given up): a process killed in
+    # between leaves it set, and the next session's catch-up sends the reply (same nonce) while fresh.
+    reply_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class GuildSettings(Base):

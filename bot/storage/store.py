@@ -14,6 +14,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -298,25 +299,39 @@ class Store:
 
     async def record_demand(
         self, guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
-        channel_id: int | None = None, message_id: int | None = None,
+        channel_id: int | None = None, message_id: int | None = None, reply_due: bool = False,
     ) -> int | None:
         """The demand's id, or None when this message's demand of this target was already recorded (a
         replayed dispatch, another process): then its answer is someone else's to give. One statement
         claims the demand and stores its verdict, so no reader ever sees one without the other."""
         statement = self.demand_insert(guild_id, requester_id, target_id, kind=kind, verdict=verdict, now=now,
-                                       channel_id=channel_id, message_id=message_id)
+                                       channel_id=channel_id, message_id=message_id, reply_due=reply_due)
         async with self.engine.begin() as connection:
             return (await connection.execute(statement)).scalar_one_or_none()
 
     def demand_insert(self, guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict,
-                      now: datetime, channel_id: int | None, message_id: int | None) -> Any:
+                      now: datetime, channel_id: int | None, message_id: int | None, reply_due: bool) -> Any:
         return self._insert(Demand).values(
             guild_id=guild_id, requester_id=requester_id, target_id=target_id, channel_id=channel_id,
             message_id=message_id, kind=kind, outcome=verdict.outcome.value,
             reasons=[reason.as_dict() for reason in verdict.reasons], evidence=dict(verdict.evidence),
-            created_at=now,
+            created_at=now, reply_due=reply_due,
         ).on_conflict_do_nothing(index_elements=[Demand.guild_id, Demand.message_id, Demand.target_id]).returning(
             Demand.id)
+
+    async def settle_replies(self, demand_ids: Collection[int]) -> None:
+        """These demands' replies were delivered (or given up): no later session sends them again."""
+        line = contextlib.nullcontext() if self._rounds is None else self._rounds.line
+        async with line, self.engine.begin() as connection:
+            await connection.execute(update(Demand).where(Demand.id.in_(sorted(demand_ids))).values(reply_due=False))
+
+    async def replies_due(self, guild_ids: Collection[int], since: datetime) -> list[StoredDemand]:
+        """Demands recorded since `since` whose reply is not known to be sent (the process stopped first)."""
+        query = (select(Demand).where(Demand.guild_id.in_(sorted(guild_ids)), Demand.created_at >= since,
+                                      Demand.reply_due.is_(True))
+                 .order_by(Demand.guild_id, Demand.created_at, Demand.id))
+        async with self._sessions() as session:
+            return [_stored(row) for row in (await session.execute(query)).scalars()]
 
     async def record_dead_letter(self, kind: str, ids: dict[str, int], error: str) -> None:
         async with self._sessions.begin() as session:
@@ -356,10 +371,12 @@ class RequesterTurn:
         return await _read_pair_history(self._connection, self.guild_id, self.requester_id, target_id, span)
 
     async def record_demand(self, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
-                            channel_id: int | None = None, message_id: int | None = None) -> int | None:
+                            channel_id: int | None = None, message_id: int | None = None,
+                            reply_due: bool = False) -> int | None:
         """As `Store.record_demand`, committed when the turn ends."""
         statement = self._store.demand_insert(self.guild_id, self.requester_id, target_id, kind=kind,
-                                              verdict=verdict, now=now, channel_id=channel_id, message_id=message_id)
+                                              verdict=verdict, now=now, channel_id=channel_id, message_id=message_id,
+                                              reply_due=reply_due)
         return (await self._connection.execute(statement)).scalar_one_or_none()
 
 

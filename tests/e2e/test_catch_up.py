@@ -156,6 +156,36 @@ async def test_kill_9_and_restart_loses_nothing(world: World, bot_process: BotPr
     assert sum(r.referenced is help_me for r in world.standin.bot_messages(world.general)) == 1
 
 
+async def test_kill_9_between_the_verdict_and_its_reply_still_answers_once(world: World,
+                                                                          bot_process: BotProcess) -> None:
+    """The verdict is stored, the reply is being retried (503s), then kill -9: the next session sends it."""
+    bot_process.write_config(**UNCAPPED)
+    await bot_process.start()
+    refused = world.standin.inject_error("POST", rf"/channels/{world.general.id}/messages", status=503, times=None)
+    demand = await world.standin.send_message(world.general, world.dave,
+                                              f"{world.bot_mention} <@{world.alice.user.id}> follow me back")
+    first_try = await world.standin.requests.wait_for("POST", rf"/channels/{world.general.id}/messages", timeout=15)
+    assert (await stored(bot_process.database_url)).demands == {demand.id: 1}  # stored before any reply goes out
+
+    assert bot_process.process is not None
+    bot_process.process.kill()
+    assert await bot_process.exited() == -9
+    refused.cancel()
+    await bot_process.start()
+    figures = await _catch_up_line(bot_process, nth=2)
+
+    assert figures["replies_resent"] == 1 and figures["demands_answered"] == 0
+    replies = [r for r in world.standin.bot_messages(world.general) if r.referenced is demand]
+    assert len(replies) == 1 and "follow" in replies[0].content
+    resent = world.standin.requests.filter("POST", rf"/channels/{world.general.id}/messages")[-1]
+    assert resent.json["nonce"] == first_try.json["nonce"]  # had the first try landed, Discord would drop this
+    assert (await stored(bot_process.database_url)).demands == {demand.id: 1}
+    await bot_process.stop()
+    await bot_process.start()  # settled: a later session does not send it again
+    await _catch_up_line(bot_process, nth=3)
+    assert sum(r.referenced is demand for r in world.standin.bot_messages(world.general)) == 1
+
+
 async def _catch_up_line(process: BotProcess, nth: int, timeout: float = 30.0) -> dict[str, int]:
     """The figures of the bot's `nth` catch-up log line, once written (a file: polled)."""
     async with asyncio.timeout(timeout):

@@ -21,7 +21,7 @@ from bot.adapter.replies import Answers, reply_nonce
 from bot.core.budget import Allowance
 from bot.core.catchup import is_fresh
 from bot.core.detect import Classification, Decision, detector_for
-from bot.core.model import ExplainVia, Outcome, PastDemand
+from bot.core.model import ExplainVia, Outcome, PastDemand, Verdict
 from bot.core.policy import decide
 from bot.core.scope import in_scope
 from bot.core.scoring import span_for, summarize
@@ -49,6 +49,7 @@ class Demands(commands.Cog):
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
         self._help = Allowance(HELP_EVERY)  # a plain mention gets help once an hour, not a reply each time
         self._replies = ReplyLines()
+        self._sending: set[int] = set()  # demands whose reply is queued or going out in this process
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -163,9 +164,36 @@ class Demands(commands.Cog):
         recorded = 0
         for slot, target in enumerate(self._targets(message, self.bot.user)[: settings.discord.max_targets]):
             def say(text: str, why: WhyButton, slot: int = slot) -> None:
-                outbox.add(lambda: answers.send(text, why, slot))
+                self._sending.add(why.demand_id)
+                outbox.add(lambda: self._deliver(answers, text, why, slot))
             recorded += await self._answer(message, target, classification, settings, say, at=at, silent=silent)
         return recorded
+
+    async def _deliver(self, answers: Answers, text: str, why: WhyButton, slot: int) -> None:
+        """Send a verdict's reply; delivered or given up, it is no longer due (a kill before this leaves it due,
+        for the next session's catch-up: `resend`)."""
+        try:
+            await answers.send(text, why, slot)
+        finally:
+            self._sending.discard(why.demand_id)
+        self.bot.batcher.settle_reply(why.demand_id)
+
+    async def resend(self, message: discord.Message, due: dict[int, StoredDemand]) -> int:
+        """After a restart: the replies to this message recorded as due (by target) but not known to be sent,
+        at their first places, so their nonces match the first try's. The number sent or given up."""
+        me = self.bot.user
+        assert message.guild is not None and me is not None
+        settings = await self.bot.settings_for(message.guild.id)
+        answers, resent = _answers(message, settings), 0
+        for slot, target in enumerate(self._targets(message, me)[: settings.discord.max_targets]):
+            demand = due.get(target.id)
+            if demand is None or demand.id in self._sending:  # not due, or this process is sending it now
+                continue
+            text = render_public(demand.verdict(), settings.replies.templates(),
+                                 Names(requester=message.author.mention, target=target.mention))
+            await self._deliver(answers, text, WhyButton(demand.id), slot)
+            resent += 1
+        return resent
 
     @staticmethod
     def _mentions_me(message: discord.Message, me: discord.abc.User) -> bool:
@@ -194,8 +222,10 @@ class Demands(commands.Cog):
             history = await turn.pair_history(target.id, span_for(policy, now))
             verdict = decide(summarize(history, policy), policy, history.target_preferences, history.recent_demands,
                              now, target_is_bot=target.id == self.bot.user.id)
+            quiet = silent or _capped_again(verdict, history.recent_demands, now)
             demand_id = await turn.record_demand(target.id, kind=str(classification.kind), verdict=verdict, now=now,
-                                                 channel_id=message.channel.id, message_id=message.id)
+                                                 channel_id=message.channel.id, message_id=message.id,
+                                                 reply_due=not quiet)
         if demand_id is None:  # a replayed dispatch, or another process got here first: it answers
             log.info("event=demand_already_answered guild_id=%s channel_id=%s message_id=%s target_id=%s",
                      guild_id, message.channel.id, message.id, target.id)
@@ -209,9 +239,9 @@ class Demands(commands.Cog):
         log.info("event=demand_answered guild_id=%s demand_id=%s outcome=%s", guild_id, demand_id, verdict.outcome)
         self.bot.dispatch("verdict", VerdictGiven(guild_id, demand_id, requester.id, target.id, verdict.outcome.value,
                                                   verdict.reason_codes, message.channel.id, message.jump_url))
+        if quiet:
+            return True  # capped, and said once today already: silence now
         if verdict.outcome is Outcome.CAPPED:
-            if _capped_before(history.recent_demands, now):
-                return True  # said once today already: silence now
             self.bot.dispatch("moderator_alert", ModeratorAlert(
                 guild_id, f"<@{requester.id}> reached the limit of {policy.daily_demand_cap} demands a day "
                           f"and will get no more answers for now. {message.jump_url}"))
@@ -279,8 +309,10 @@ def _answers(message: discord.Message, settings: Settings) -> Answers:
     return Answers(message, settings.scope.reply_mode, retry_for=settings.discord.reply_retry_seconds)
 
 
-def _capped_before(recent: Sequence[PastDemand], now: datetime) -> bool:
-    return any(demand.outcome is Outcome.CAPPED and demand.at > now - timedelta(days=1) for demand in recent)
+def _capped_again(verdict: Verdict, recent: Sequence[PastDemand], now: datetime) -> bool:
+    """Capped, and told so once in the last day already."""
+    return verdict.outcome is Outcome.CAPPED and any(
+        demand.outcome is Outcome.CAPPED and demand.at > now - timedelta(days=1) for demand in recent)
 
 
 class WhyButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
