@@ -233,6 +233,13 @@ FOLLOW_ME_NOT = words("""
 to into around home along through down up out outside inside there closely everywhere anywhere wherever like
 with
 """)
+# The steps of a task, told or asked about right after "follow me" (a help channel's "follow me: run ...").
+STEPS = words("""
+run ran type typed open opened click clicked press pressed install installed execute executed enter entered paste
+pasted copy copied restart restarted reboot rebooted cd sudo try tried edit edited save saved delete deleted remove
+removed download downloaded update updated upgrade upgraded compile compiled build built launch launched unplug
+plug reinstall reinstalled boot booted set configure configured rerun
+""")
 # "subscribe to hear it": a purpose, so the subscribe is an imperative, not "subscribe to X".
 PURPOSE = words("""
 hear see watch get know stay find be catch never support help join enjoy keep learn check view listen win receive

@@ -26,6 +26,7 @@ from bot.core._detect_lexicon import (
     NOT_ACCOUNTS,
     PREDICATES,
     PURPOSE,
+    STEPS,
     words,
 )
 from bot.core._detect_objects import Obj, object_of
@@ -285,10 +286,26 @@ def _you(cue: _Cue, state: State, phrase: str, found: Findings) -> None:
 
 def _own(cue: _Cue, state: State, phrase: str, found: Findings) -> None:
     """follow me, sub to my channel: a strong object, so only a subject other than the reader stops it."""
+    if cue.phrase == "follow" and _steps_follow(cue.text[cue.end:].split()[phrase.count(" "):]):
+        return
     if state in (State.IMPERATIVE, State.NEUTRAL):
         found.requests.append(phrase)
     elif state is State.ASKED:
         found.asks = True
+
+
+def _steps_follow(after: list[str]) -> bool:
+    """'follow me: open the terminal', 'follow me please - did you run install.sh?': the steps of a task
+    come next, so it is 'follow what I say', as in a help channel, not 'follow my account'."""
+    words = [word for word in after[:4] if word not in _SOFT_LEAD]
+    n0, n1, n2 = [*words, "", "", ""][:3]
+    if not MY.isdisjoint(after[:6]) or not _FOLLOW_WORDS.isdisjoint(after[:6]):
+        return False  # "follow me - open my channel", "follow me, did you follow back?"
+    return n0 in STEPS or (n0 in _ASKING and n1 == "you" and n2 in STEPS)
+
+
+_SOFT_LEAD = frozenset({"|", "~", "please", "pls", "plz", "now", "ok", "okay", "so", "then", "first"})
+_ASKING = frozenset({"did", "do", "have", "can", "could", "will", "would"})
 
 
 def _bare_sub(cue: _Cue, state: State, phrase: str, found: Findings) -> None:

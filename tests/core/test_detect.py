@@ -35,8 +35,10 @@ def test_as_dict_is_the_json_shape_of_quidprono_check() -> None:
 
 def test_a_finding_below_the_answer_threshold_is_asked_about() -> None:
     weak = classify("sub me")  # "sub" is also a subtweet: the model is less sure of it than of "follow me back"
-    assert weak.kind is not None and weak.confidence < classify("follow me back").confidence
-    assert weak.as_dict(Detection(answer_threshold=0.98, ask_threshold=0.5)) | {"evidence": []} == {
+    sure = classify("follow me back").confidence
+    assert weak.kind is not None and weak.confidence < sure
+    between = Detection(answer_threshold=(weak.confidence + sure) / 2, ask_threshold=0.5)
+    assert weak.as_dict(between) | {"evidence": []} == {
         "demand": False, "kind": "request", "evidence": [], "confidence": weak.confidence, "ask": True,
     }
     assert weak.as_dict()["demand"] is True  # the default answers it
@@ -48,6 +50,11 @@ def test_follow_instructions_and_questions_about_a_follow_are_not_demands() -> N
     assert not classify("But why did this bitch just follow me...").demand
     assert not classify("I think I need a sub machine gun").demand
     assert classify("follow @kai_draws on twitch!").demand
+    # In a help channel "follow me" is "follow what I say" when the steps of a task come next.
+    assert not classify("ok follow me: open the terminal and type sudo apt update").demand
+    assert not classify("follow me please - have you tried rebooting?").demand
+    assert classify("follow me please - do you have insta?").demand  # no step: still a request
+    assert classify("follow me - open my channel and sub").demand  # a step, but on the writer's account
 
 
 def test_a_message_without_any_follow_word_is_not_a_demand() -> None:
