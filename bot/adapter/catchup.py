@@ -175,9 +175,8 @@ class CatchUp:
 
     async def _write(self, state: _Channel, report: Report, *, finished: bool) -> None:
         """Write what was read, then move the channel's mark past it (or drop the mark: the channel is done)."""
-        if state.pending:
-            await self.bot.store.write_events(state.pending)
-            report.interactions += sum(isinstance(record, Interaction) for record in state.pending)
+        if state.pending:  # counted as stored: neither already recorded nor about someone erased since
+            report.interactions += await self.bot.store.write_events(state.pending, count_new=True)
             state.pending = []
         channel = state.channel
         if finished or state.handled is not None:

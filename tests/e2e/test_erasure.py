@@ -73,6 +73,7 @@ async def test_a_catch_up_after_forget_me_does_not_record_the_member_again(world
     report = await asyncio.wait_for(reports.get(), 30)
     await bot.batcher.flush()
     assert report.channels >= 1  # #general was read again
+    assert report.interactions == 0  # read, and recorded neither again nor about her: its log line says so
     assert await rows_about(bot, guild, world.alice.id) == 0
 
     back = await say(world.general, world.alice, "I'm back", reply_to=first)  # after the erasure: recorded
