@@ -11,6 +11,7 @@ fresh, or recorded silently when older. It stops where live delivery of the new 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from datetime import timedelta
@@ -101,6 +102,12 @@ class CatchUp:
                 log.warning("event=catchup_resend_failed guild_id=%s channel_id=%s message_id=%s status=%s",
                             channel.guild.id, channel_id, message_id, error.status)
                 continue
+            # Delivered just before the stop, not yet marked: Discord drops a resent nonce only for a few
+            # minutes, so look for the reply under the message first (one more history read).
+            if budget.take():
+                answered = await _replied_to(channel, message)
+                for demand in [demand for demand in demands.values() if demand.id in answered]:
+                    self.bot.batcher.settle_reply(demands.pop(demand.target_id).id)
             report.resent += await self.demands.resend(message, demands)
 
     async def _guild(self, guild: discord.Guild, budget: Budget, report: Report) -> None:
@@ -182,3 +189,18 @@ class CatchUp:
         if finished or state.handled is not None:
             await self.bot.store.edges.set_mark(channel.guild.id, channel.id, None if finished else state.handled,
                                                 self.bot.now())
+
+
+async def _replied_to(channel: discord.TextChannel | discord.Thread, message: discord.Message) -> set[int]:
+    """The demands the bot already answered under `message` in the channel: each reply's Why? button holds
+    its demand's id."""
+    me = channel.guild.me
+    answered: set[int] = set()
+    async for later in channel.history(after=message, limit=PAGE, oldest_first=True):
+        if later.author.id == me.id and later.reference is not None and later.reference.message_id == message.id:
+            answered |= {int(match[1]) for row in later.components for item in getattr(row, "children", ())
+                         if (match := _WHY.fullmatch(getattr(item, "custom_id", None) or ""))}
+    return answered
+
+
+_WHY = re.compile(r"qpn:why:(\d+)")

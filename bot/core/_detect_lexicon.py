@@ -233,12 +233,15 @@ FOLLOW_ME_NOT = words("""
 to into around home along through down up out outside inside there closely everywhere anywhere wherever like
 with
 """)
-# The steps of a task, told or asked about right after "follow me" (a help channel's "follow me: run ...").
-STEPS = words("""
-run ran type typed open opened click clicked press pressed install installed execute executed enter entered paste
-pasted copy copied restart restarted reboot rebooted cd sudo try tried edit edited save saved delete deleted remove
-removed download downloaded update updated upgrade upgraded compile compiled build built launch launched unplug
-plug reinstall reinstalled boot booted set configure configured rerun
+# The steps of a task right after "follow me" (a help channel's "follow me: run ..."): told, only verbs of
+# computers ("follow me, open dms" and "follow me, try it" are requests); asked about ("did you ... ?"), more.
+STEPS_TOLD = words("""
+run click press install execute paste restart reboot cd sudo compile reinstall rerun uninstall unplug configure
+""")
+STEPS_ASKED = STEPS_TOLD | words("""
+ran clicked pressed installed executed pasted restarted rebooted compiled reinstalled configured open opened try
+tried type typed update updated enter entered edit edited set check checked boot booted download downloaded build
+built delete deleted remove removed copy copied save saved launch launched
 """)
 # "subscribe to hear it": a purpose, so the subscribe is an imperative, not "subscribe to X".
 PURPOSE = words("""

@@ -26,7 +26,8 @@ from bot.core._detect_lexicon import (
     NOT_ACCOUNTS,
     PREDICATES,
     PURPOSE,
-    STEPS,
+    STEPS_ASKED,
+    STEPS_TOLD,
     words,
 )
 from bot.core._detect_objects import Obj, object_of
@@ -301,7 +302,7 @@ def _steps_follow(after: list[str]) -> bool:
     n0, n1, n2 = [*words, "", "", ""][:3]
     if not MY.isdisjoint(after[:6]) or not _FOLLOW_WORDS.isdisjoint(after[:6]):
         return False  # "follow me - open my channel", "follow me, did you follow back?"
-    return n0 in STEPS or (n0 in _ASKING and n1 == "you" and n2 in STEPS)
+    return n0 in STEPS_TOLD or (n0 in _ASKING and n1 == "you" and n2 in STEPS_ASKED)
 
 
 _SOFT_LEAD = frozenset({"|", "~", "please", "pls", "plz", "now", "ok", "okay", "so", "then", "first"})

@@ -35,20 +35,24 @@ class JoinNextRun(Generic[K, V]):
         return await asyncio.shield(joined)
 
     async def _run(self, key: K, joined: asyncio.Future[V]) -> None:
-        running = self._running.get(key)
-        if running is not None:
-            await asyncio.wait({running})
-        del self._next[key]  # closed: from here, callers join the read after this one
-        self._running[key] = joined
         try:
-            joined.set_result(await self._run_one(key))
-        except Exception as error:
-            joined.set_exception(error)
-        except BaseException:
-            joined.cancel()
+            running = self._running.get(key)
+            if running is not None:
+                await asyncio.wait({running})
+            del self._next[key]  # closed: from here, callers join the run after this one
+            self._running[key] = joined
+            try:
+                joined.set_result(await self._run_one(key))
+            except Exception as error:
+                joined.set_exception(error)
+            finally:
+                del self._running[key]
+        except BaseException:  # cancelled (the loop is closing): its callers must not wait forever
+            if self._next.get(key) is joined:
+                del self._next[key]
+            if not joined.done():
+                joined.cancel()
             raise
-        finally:
-            del self._running[key]
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

@@ -48,7 +48,8 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 # after an erasure: SQLite reuses the highest freed rowid unless the table says AUTOINCREMENT.
 # PostgreSQL's sequences never go back anyway.
 NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
-REPLY_DUE = text("reply_due")
+# As each dialect renders `Demand.reply_due` in a query, so that the partial index serves it.
+REPLY_DUE_PG, REPLY_DUE_SQLITE = text("reply_due"), text("reply_due = 1")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -133,7 +134,7 @@ class Demand(Base):
                       Index("ix_demands_channel", "guild_id", "channel_id", "message_id"),
                       # Catch-up after a restart: the few answers stored but not yet known to be sent.
                       Index("ix_demands_reply_due", "guild_id", "created_at",
-                            postgresql_where=REPLY_DUE, sqlite_where=REPLY_DUE),
+                            postgresql_where=REPLY_DUE_PG, sqlite_where=REPLY_DUE_SQLITE),
                       NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)

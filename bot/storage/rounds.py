@@ -22,7 +22,10 @@ class WriterRounds:
     yet stored. One process uses a SQLite file, so an in-process line is the whole of it.
 
     A turn's statements are not undone when it fails: its demand insert is its last statement, so a
-    failure leaves its reads or its stored demand, as a failure just after a commit would.
+    failure leaves its reads or its stored demand, as a failure just after a commit would. But some
+    errors (disk full, I/O, out of memory) make SQLite roll back the whole transaction: then the round
+    stops, and every turn it held fails with that error (an outage: their demands wait and are retried),
+    never told "stored" for work that is gone.
     """
 
     def __init__(self, engine: AsyncEngine, max_turns: int = MAX_TURNS) -> None:
@@ -46,16 +49,21 @@ class WriterRounds:
             raise
         try:
             yield connection
-        except BaseException:
-            slot.done(failed=True)
+        except BaseException as error:
+            slot.done(error)
             raise
         slot.done()
         await slot.committed
 
     async def _run(self) -> None:
-        while self._queue:
-            async with self.line:
-                await self._round()
+        try:
+            while self._queue:
+                async with self.line:
+                    await self._round()
+        except BaseException as error:  # cancelled (the loop is closing): no queued turn may wait forever
+            while self._queue:
+                self._queue.popleft().fail(error)
+            raise
 
     async def _round(self) -> None:
         taken: list[_Slot] = []
@@ -69,6 +77,8 @@ class WriterRounds:
                     slot.admitted.set_result(connection)
                     taken.append(slot)
                     await slot.finished
+                    if slot.error is not None and not await _still_open(connection):
+                        raise slot.error  # SQLite rolled the round back: the turns before it are gone too
                 await connection.commit()
         except BaseException as error:
             # Nothing of this round is stored: its turns raise (an outage parks their demands for later);
@@ -93,10 +103,14 @@ class _Slot:
         self.admitted: asyncio.Future[AsyncConnection] = loop.create_future()
         self.finished: asyncio.Future[None] = loop.create_future()
         self.committed: asyncio.Future[None] = loop.create_future()
-        self.failed = False
+        self.error: BaseException | None = None  # what the turn's own block raised
 
-    def done(self, *, failed: bool = False) -> None:
-        self.failed = failed
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def done(self, error: BaseException | None = None) -> None:
+        self.error = error
         if not self.finished.done():
             self.finished.set_result(None)
 
@@ -116,3 +130,9 @@ class _Slot:
             future.set_exception(error)
         else:
             future.cancel()
+
+
+async def _still_open(connection: AsyncConnection) -> bool:
+    """Whether SQLite still holds the round's transaction (some errors roll it back whole)."""
+    raw = await connection.get_raw_connection()
+    return bool(getattr(raw.driver_connection, "in_transaction", True))

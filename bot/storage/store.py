@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,12 +24,11 @@ from bot.core.model import (
     AuditAction,
     Interaction,
     InteractionKind,
-    Outcome,
     PostRef,
-    Reason,
     Verdict,
 )
 from bot.core.scoring import HistorySpan, PairHistory
+from bot.storage._demands import DEMAND_COLUMNS, StoredDemand, demand_row, stored
 from bot.storage._joined import JoinNextRun
 from bot.storage._pair_query import decision_facts, pair_history_of
 from bot.storage._util import aware, rowcount
@@ -68,37 +66,6 @@ def _unnest_members(dialect: Any) -> str:
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen = excluded.first_seen "
             "WHERE excluded.first_seen < members.first_seen")
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
-DEMAND_COLUMNS = ("guild_id", "requester_id", "target_id", "channel_id", "message_id", "kind", "outcome", "reasons",
-                  "evidence", "created_at", "reply_due")
-
-
-def demand_row(guild_id: int, requester_id: int, target_id: int, *, kind: str, verdict: Verdict, now: datetime,
-               channel_id: int | None, message_id: int | None, reply_due: bool) -> dict[str, Any]:
-    """A demand and its verdict, as `Store.demand_insert` takes them."""
-    return {"guild_id": guild_id, "requester_id": requester_id, "target_id": target_id, "channel_id": channel_id,
-            "message_id": message_id, "kind": kind, "outcome": verdict.outcome.value,
-            "reasons": [reason.as_dict() for reason in verdict.reasons], "evidence": dict(verdict.evidence),
-            "created_at": now, "reply_due": reply_due}
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDemand:
-    id: int
-    guild_id: int
-    requester_id: int
-    target_id: int
-    channel_id: int | None
-    message_id: int | None
-    kind: str
-    outcome: Outcome
-    reasons: list[dict[str, Any]]
-    evidence: dict[str, Any]
-    created_at: datetime
-
-    def verdict(self) -> Verdict:
-        return Verdict(self.outcome, tuple(Reason.from_dict(reason) for reason in self.reasons), self.evidence)
-
-
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -334,10 +301,10 @@ class Store:
     async def replies_due(self, guild_ids: Collection[int], since: datetime) -> list[StoredDemand]:
         """Demands recorded since `since` whose reply is not known to be sent (the process stopped first)."""
         query = (select(Demand).where(Demand.guild_id.in_(sorted(guild_ids)), Demand.created_at >= since,
-                                      Demand.reply_due.is_(True))
+                                      Demand.reply_due)
                  .order_by(Demand.guild_id, Demand.created_at, Demand.id))
         async with self._sessions() as session:
-            return [_stored(row) for row in (await session.execute(query)).scalars()]
+            return [stored(row) for row in (await session.execute(query)).scalars()]
 
     async def record_dead_letter(self, kind: str, ids: dict[str, int], error: str) -> None:
         async with self._sessions.begin() as session:
@@ -351,7 +318,7 @@ class Store:
     async def demand(self, demand_id: int) -> StoredDemand | None:
         async with self._sessions() as session:
             row = await session.get(Demand, demand_id)
-        return _stored(row) if row is not None else None
+        return stored(row) if row is not None else None
 
     async def latest_demand(self, guild_id: int, requester_id: int, target_id: int) -> StoredDemand | None:
         query = (select(Demand)
@@ -360,7 +327,7 @@ class Store:
                  .order_by(Demand.created_at.desc(), Demand.id.desc()).limit(1))
         async with self._sessions() as session:
             row = (await session.execute(query)).scalar_one_or_none()
-        return _stored(row) if row is not None else None
+        return stored(row) if row is not None else None
 
 
 class RequesterTurn:
@@ -392,12 +359,3 @@ async def _read_pair_history(connection: AsyncConnection, guild_id: int, request
     statement, parameters = decision_facts(guild_id, requester_id, target_id, span)
     rows = (await connection.execute(statement, parameters)).all()
     return pair_history_of(guild_id, requester_id, target_id, span, rows)
-
-
-def _stored(row: Demand) -> StoredDemand:
-    return StoredDemand(
-        id=row.id, guild_id=row.guild_id, requester_id=row.requester_id, target_id=row.target_id,
-        channel_id=row.channel_id, message_id=row.message_id, kind=row.kind, outcome=Outcome(row.outcome),
-        reasons=list(row.reasons), evidence=dict(row.evidence), created_at=row.created_at,
-    )
-

@@ -21,14 +21,15 @@ down_revision: str | None = "0012_terminal_actor"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-REPLY_DUE = sa.text("reply_due")
+# As each dialect renders the query's `WHERE reply_due`, so that the partial index serves it.
+REPLY_DUE_PG, REPLY_DUE_SQLITE = sa.text("reply_due"), sa.text("reply_due = 1")
 
 
 def upgrade() -> None:
     # A plain ADD COLUMN: batch mode would copy the table on SQLite and lose its AUTOINCREMENT (0006).
     op.add_column("demands", sa.Column("reply_due", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index("ix_demands_reply_due", "demands", ["guild_id", "created_at"],
-                    postgresql_where=REPLY_DUE, sqlite_where=REPLY_DUE)
+                    postgresql_where=REPLY_DUE_PG, sqlite_where=REPLY_DUE_SQLITE)
 
 
 def downgrade() -> None:

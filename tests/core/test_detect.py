@@ -51,10 +51,12 @@ def test_follow_instructions_and_questions_about_a_follow_are_not_demands() -> N
     assert not classify("I think I need a sub machine gun").demand
     assert classify("follow @kai_draws on twitch!").demand
     # In a help channel "follow me" is "follow what I say" when the steps of a task come next.
-    assert not classify("ok follow me: open the terminal and type sudo apt update").demand
+    assert not classify("ok follow me: run sudo apt update, then reboot").demand
     assert not classify("follow me please - have you tried rebooting?").demand
-    assert classify("follow me please - do you have insta?").demand  # no step: still a request
-    assert classify("follow me - open my channel and sub").demand  # a step, but on the writer's account
+    for request in ("follow me please - do you have insta?", "follow me - open my channel and sub",
+                    "follow me :) open dms", "follow me now, open for collabs", "follow me pls update: hit 1k today",
+                    "follow me, try it"):
+        assert classify(request).demand, request  # no step of a task, or one on the writer's account
 
 
 def test_a_message_without_any_follow_word_is_not_a_demand() -> None:

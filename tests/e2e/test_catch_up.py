@@ -5,11 +5,16 @@ demands older than 10 minutes are recorded without a reply."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import update
+
 from bot.adapter.app import QuidProNo
 from bot.core.catchup import Report
+from bot.storage.models import Demand
 from tests.e2e.catchup_script import (
     UNCAPPED,
     Story,
@@ -184,6 +189,45 @@ async def test_kill_9_between_the_verdict_and_its_reply_still_answers_once(world
     await bot_process.start()  # settled: a later session does not send it again
     await _catch_up_line(bot_process, nth=3)
     assert sum(r.referenced is demand for r in world.standin.bot_messages(world.general)) == 1
+
+
+async def test_a_reply_delivered_but_not_yet_marked_is_not_sent_again(world: World, runner: BotRunner,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Stopped after the delivery and before its mark, restarted after Discord's nonce check has lapsed: the
+    reply under the message says it was sent."""
+    reports = await _started(runner)
+    caplog.set_level(logging.INFO, logger="bot.adapter.replies")
+    delivered = LoggedOnce("event=reply_delivered")
+    logging.getLogger("bot.adapter.replies").addHandler(delivered)
+    demand = await world.standin.send_message(world.general, world.dave,
+                                              f"{world.bot_mention} <@{world.alice.user.id}> follow me back")
+    reply = await world.standin.wait_for_bot_message(world.general, lambda m: m.referenced is demand, timeout=15)
+    await delivered.wait()  # the bot has heard Discord's answer: the mark is queued, then written
+    await runner.bot.batcher.flush()
+    async with runner.bot.store.engine.begin() as connection:  # as if it never was
+        await connection.execute(update(Demand).values(reply_due=True))
+    reply.nonce = None  # posted longer ago than Discord remembers nonces
+    await world.standin.invalidate_session(resumable=False)
+    report = await reports.next()
+    assert report.resent == 0
+    assert sum(m.referenced is demand for m in world.standin.bot_messages(world.general)) == 1
+    await runner.bot.batcher.flush()
+    assert await runner.bot.store.replies_due([world.guild.id], datetime.now(UTC) - timedelta(hours=1)) == []
+
+
+class LoggedOnce(logging.Handler):
+    """Set once a log line holding `event` is written (the handler sees records at any level)."""
+
+    def __init__(self, event: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.event, self.seen = event, asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.event in record.getMessage():
+            self.seen.set()
+
+    async def wait(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self.seen.wait(), timeout)
 
 
 async def _catch_up_line(process: BotProcess, nth: int, timeout: float = 30.0) -> dict[str, int]:

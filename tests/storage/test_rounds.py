@@ -22,6 +22,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(sqlite_url(tmp_path / "rounds.db"))
     async with engine.begin() as connection:
         await connection.exec_driver_sql("CREATE TABLE said (turn INTEGER PRIMARY KEY)")
+        await connection.exec_driver_sql("CREATE TABLE junk (data BLOB)")
     yield engine
     await engine.dispose()
 
@@ -69,6 +70,26 @@ async def test_a_failing_turn_loses_only_itself(engine: AsyncEngine) -> None:
     results = await asyncio.gather(say(rounds, engine, 1), fail(), say(rounds, engine, 2), return_exceptions=True)
     assert isinstance(results[1], RuntimeError)
     assert await stored(engine) == {1, 2}
+
+
+async def test_a_turn_that_makes_sqlite_roll_back_fails_every_turn_of_its_round(engine: AsyncEngine) -> None:
+    """Disk full rolls the whole transaction back: the turns before it must not be told they were stored."""
+    rounds = WriterRounds(engine)
+
+    async def fill_the_disk() -> None:
+        async with rounds.turn() as connection:
+            pages = (await connection.exec_driver_sql("PRAGMA page_count")).scalar_one()
+            await connection.exec_driver_sql(f"PRAGMA max_page_count = {pages + 1}")
+            try:
+                await connection.exec_driver_sql("INSERT INTO junk VALUES (randomblob(1000000))")
+            finally:
+                await connection.exec_driver_sql("PRAGMA max_page_count = 1073741823")
+
+    turns = [say(rounds, engine, turn) for turn in range(5)] + [fill_the_disk()]
+    results = await asyncio.gather(*turns, *(say(rounds, engine, turn) for turn in range(6, 10)),
+                                   return_exceptions=True)
+    assert all(isinstance(result, OperationalError) for result in results[:6])  # "database or disk is full"
+    assert await stored(engine) == set(range(6, 10))  # the next round's
 
 
 async def test_a_cancelled_waiting_turn_does_not_stall_the_line(engine: AsyncEngine) -> None:

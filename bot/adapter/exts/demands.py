@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,6 +18,7 @@ from bot.adapter._messages import addresses_bot, channel_and_category, context_o
 from bot.adapter.errors import GuardedItem
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
+from bot.adapter.outbox import Outbox, ReplyLines
 from bot.adapter.replies import Answers, reply_nonce
 from bot.core.budget import Allowance
 from bot.core.catchup import is_fresh
@@ -68,13 +70,26 @@ class Demands(commands.Cog):
         # The member's turn is taken before the first await (unless_outage awaits nothing before this), so
         # their demands are decided in the order they were sent: one overtaking another would be judged under
         # the cap while the earlier one is capped.
-        outbox = Outbox()
-        async with self._turn(message):
+        async with self._turn_then_reply(message) as outbox:
             settings = await self.bot.settings_for(message.guild.id)
             if addresses_bot(message, me, settings.listen.member_mentions) and ids_fit(message):
                 await self._handle(message, me, settings, outbox)
-            sending = self._replies.after_turn(_reply_line(message), outbox)
-        await sending
+
+    @contextlib.asynccontextmanager
+    async def _turn_then_reply(self, message: discord.Message) -> AsyncIterator[Outbox]:
+        """The member's turn, then the replies it decided on, in their line. When the turn fails midway (an
+        outage at the second target), the replies already decided still go out: the demand's retry finds
+        those targets answered and stays silent about them."""
+        outbox, sending = Outbox(), None
+        try:
+            async with self._turn(message):
+                try:
+                    yield outbox
+                finally:
+                    sending = self._replies.after_turn(_reply_line(message), outbox)
+        finally:
+            if sending is not None:
+                await sending
 
     def _turn(self, message: discord.Message) -> asyncio.Lock:
         """One demand at a time per member (FIFO), so quick demands cannot both slip past the cooldown or cap;
@@ -94,12 +109,8 @@ class Demands(commands.Cog):
         me = self.bot.user
         if me is None or message.guild is None or not message.mentions:
             return 0, 0
-        outbox = Outbox()
-        async with self._turn(message):
-            counts = await self._catch_up(message, me, outbox, fresh=fresh)
-            sending = self._replies.after_turn(_reply_line(message), outbox)
-        await sending
-        return counts
+        async with self._turn_then_reply(message) as outbox:
+            return await self._catch_up(message, me, outbox, fresh=fresh)
 
     async def _catch_up(self, message: discord.Message, me: discord.abc.User, outbox: Outbox, *,
                         fresh: bool) -> tuple[int, int]:
@@ -149,11 +160,8 @@ class Demands(commands.Cog):
     async def _answer_in_turn(self, message: discord.Message, classification: Classification,
                               settings: Settings) -> None:
         """An answer confirmed later (Yes to the question): it waits for the member's turn like a new demand."""
-        outbox = Outbox()
-        async with self._turn(message):
+        async with self._turn_then_reply(message) as outbox:
             await self._answer_all(message, classification, settings, outbox)
-            sending = self._replies.after_turn(_reply_line(message), outbox)
-        await sending
 
     async def _answer_all(self, message: discord.Message, classification: Classification, settings: Settings,
                           outbox: Outbox, *, at: datetime | None = None, silent: bool = False) -> int:
@@ -174,6 +182,10 @@ class Demands(commands.Cog):
         for the next session's catch-up: `resend`)."""
         try:
             await answers.send(text, why, slot)
+        except Exception as error:  # not Discord's refusal (a dropped connection): due, for the next session
+            log.warning("event=reply_failed demand_id=%s error=%s action=left_due", why.demand_id,
+                        type(error).__name__)
+            return
         finally:
             self._sending.discard(why.demand_id)
         self.bot.batcher.settle_reply(why.demand_id)
@@ -189,6 +201,7 @@ class Demands(commands.Cog):
             demand = due.get(target.id)
             if demand is None or demand.id in self._sending:  # not due, or this process is sending it now
                 continue
+            self._sending.add(demand.id)
             text = render_public(demand.verdict(), settings.replies.templates(),
                                  Names(requester=message.author.mention, target=target.mention))
             await self._deliver(answers, text, WhyButton(demand.id), slot)
@@ -249,51 +262,6 @@ class Demands(commands.Cog):
                              Names(requester=requester.mention, target=target.mention))
         say(text, WhyButton(demand_id))
         return True
-
-
-class Outbox:
-    """What a member's turn will say, sent in order once the turn is over (the verdicts are stored by then)."""
-
-    def __init__(self) -> None:
-        self._sends: list[Callable[[], Awaitable[object]]] = []
-
-    def add(self, send: Callable[[], Awaitable[object]]) -> None:
-        self._sends.append(send)
-
-    def __bool__(self) -> bool:
-        return bool(self._sends)
-
-    async def send(self) -> None:
-        for send in self._sends:
-            await send()
-
-
-class ReplyLines:
-    """Per member and channel, the replies go out in the order the demands were decided, each outbox after
-    the one before, while the member's next demand is already being decided. A reply being retried holds
-    back only the later ones in its channel (where they would fail too), not those elsewhere."""
-
-    def __init__(self) -> None:
-        self._last: dict[tuple[int, int, int], asyncio.Future[None]] = {}
-
-    def after_turn(self, line: tuple[int, int, int], outbox: Outbox) -> Awaitable[None]:
-        """Take the outbox's place in its line: call this inside the member's turn, await it after."""
-        if not outbox:
-            return asyncio.sleep(0)
-        before = self._last.get(line)
-        sent = self._last[line] = asyncio.get_running_loop().create_future()
-        return self._send(line, outbox, before, sent)
-
-    async def _send(self, line: tuple[int, int, int], outbox: Outbox, before: asyncio.Future[None] | None,
-                    sent: asyncio.Future[None]) -> None:
-        try:
-            if before is not None:
-                await asyncio.wait({before})
-            await outbox.send()
-        finally:
-            sent.set_result(None)
-            if self._last.get(line) is sent:
-                del self._last[line]
 
 
 def _member(message: discord.Message) -> tuple[int, int]:
