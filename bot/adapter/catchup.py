@@ -21,6 +21,7 @@ import discord
 
 from bot.adapter._messages import addresses_bot, channel_and_category, facts_from, is_demand
 from bot.adapter.backfill import PAGE, history_page, reactions_of, readable_text_channels
+from bot.adapter.replies import WHY_CUSTOM_ID
 from bot.core.catchup import Budget, ChannelState, Reading, Report, is_fresh, plan
 from bot.core.ingest import ConversationTracker, MessageFacts, records_of
 from bot.core.model import Interaction, PostRef
@@ -198,9 +199,9 @@ async def _replied_to(channel: discord.TextChannel | discord.Thread, message: di
     answered: set[int] = set()
     async for later in channel.history(after=message, limit=PAGE, oldest_first=True):
         if later.author.id == me.id and later.reference is not None and later.reference.message_id == message.id:
-            answered |= {int(match[1]) for row in later.components for item in getattr(row, "children", ())
+            answered |= {int(match["demand_id"]) for row in later.components for item in getattr(row, "children", ())
                          if (match := _WHY.fullmatch(getattr(item, "custom_id", None) or ""))}
     return answered
 
 
-_WHY = re.compile(r"qpn:why:(\d+)")
+_WHY = re.compile(WHY_CUSTOM_ID)

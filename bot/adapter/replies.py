@@ -15,6 +15,10 @@ MODES = ("channel", "thread", "dm")
 FIRST_RETRY, LONGEST_WAIT = 1.0, 30.0
 
 
+# The Why? button's custom id under a verdict's reply: its demand's id, read back after a restart.
+WHY_CUSTOM_ID = r"qpn:why:(?P<demand_id>[0-9]{1,20})"
+
+
 def reply_nonce(message_id: int, slot: int | str) -> str:
     """Derived from the triggering message, so Discord (`enforce_nonce`) posts a resent reply only once."""
     return f"{message_id:x}.{slot}"  # at most 16 hex digits + slot: within Discord's 25 characters

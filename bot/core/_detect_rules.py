@@ -296,7 +296,7 @@ def _own(cue: _Cue, state: State, phrase: str, found: Findings) -> None:
 
 
 def _steps_follow(after: list[str]) -> bool:
-    """'follow me: open the terminal', 'follow me please - did you run install.sh?': the steps of a task
+    """'follow me: run sudo apt update', 'follow me please - did you run install.sh?': the steps of a task
     come next, so it is 'follow what I say', as in a help channel, not 'follow my account'."""
     words = [word for word in after[:4] if word not in _SOFT_LEAD]
     n0, n1, n2 = [*words, "", "", ""][:3]

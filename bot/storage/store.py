@@ -104,6 +104,10 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    def _writer_line(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """SQLite's writers wait in one FIFO line (`WriterRounds.line`); PostgreSQL needs none."""
+        return contextlib.nullcontext() if self._rounds is None else self._rounds.line
+
     # --- the write path -------------------------------------------------------------------------
 
     async def write_events(self, events: Sequence[Interaction | PostRef], *, count_new: bool = False) -> int:
@@ -113,8 +117,7 @@ class Store:
         member from before their erasure is written: history read again must not undo a /forget-me."""
         to_db = self._occurred_at_to_db
         new = 0
-        line = contextlib.nullcontext() if self._rounds is None else self._rounds.line
-        async with line, self.engine.begin() as connection:
+        async with self._writer_line(), self.engine.begin() as connection:
             events = not_erased(events, await self._erasures(connection, {e.guild_id for e in events}))
             interactions = [e for e in events if isinstance(e, Interaction)]
             posts = [e for e in events if isinstance(e, PostRef)]
@@ -294,8 +297,7 @@ class Store:
 
     async def settle_replies(self, demand_ids: Collection[int]) -> None:
         """These demands' replies were delivered (or given up): no later session sends them again."""
-        line = contextlib.nullcontext() if self._rounds is None else self._rounds.line
-        async with line, self.engine.begin() as connection:
+        async with self._writer_line(), self.engine.begin() as connection:
             await connection.execute(update(Demand).where(Demand.id.in_(sorted(demand_ids))).values(reply_due=False))
 
     async def replies_due(self, guild_ids: Collection[int], since: datetime) -> list[StoredDemand]:

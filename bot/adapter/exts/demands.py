@@ -19,7 +19,7 @@ from bot.adapter.errors import GuardedItem
 from bot.adapter.events import ModeratorAlert, VerdictGiven
 from bot.adapter.exts._ask import ask
 from bot.adapter.outbox import Outbox, ReplyLines
-from bot.adapter.replies import Answers, reply_nonce
+from bot.adapter.replies import WHY_CUSTOM_ID, Answers, reply_nonce
 from bot.core.budget import Allowance
 from bot.core.catchup import is_fresh
 from bot.core.detect import Classification, Decision, detector_for
@@ -284,7 +284,7 @@ def _capped_again(verdict: Verdict, recent: Sequence[PastDemand], now: datetime)
 
 
 class WhyButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-                template=r"qpn:why:(?P<demand_id>[0-9]{1,20})"):
+                template=WHY_CUSTOM_ID):
     """"Why?" under a public reply: the private explanation, for the requester only. Survives restarts
     because the demand id travels in the custom id and the explanation is rebuilt from storage."""
 
