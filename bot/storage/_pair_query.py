@@ -35,6 +35,8 @@ from bot.storage.models import Demand, Follow, InteractionEvent, Member, UTCDate
 
 TOP_CHANNEL_SAMPLE = 200
 CONNECTION_VIAS = ("consent", "auto_accept")  # how follows made by a connection are recorded
+# Written into the SQL: a bound list is expanded again at every execution of the cached statement.
+_CONNECTION_VIAS_SQL = [literal_column(f"'{via}'", String) for via in CONNECTION_VIAS]
 STANDING_COLUMNS = 11
 INTERACTION, DEMAND = "i", "d"
 
@@ -131,7 +133,7 @@ def _new_connections(guild_id: Any, member_id: Any, until: Any, week_ago: Any) -
     """Connections `member_id` made in the week before `until`, by consent or auto-accept: their quota's count."""
     week_ago = until - timedelta(days=7) if week_ago is None else week_ago
     return select(func.count()).where(
-        Follow.guild_id == guild_id, Follow.follower_id == member_id, Follow.via.in_(CONNECTION_VIAS),
+        Follow.guild_id == guild_id, Follow.follower_id == member_id, Follow.via.in_(_CONNECTION_VIAS_SQL),
         Follow.since > week_ago, Follow.since <= until).scalar_subquery()
 
 

@@ -212,7 +212,9 @@ class Store:
 
     async def pair_history(self, guild_id: int, requester_id: int, target_id: int, span: HistorySpan) -> PairHistory:
         """The facts `decide` needs about a pair over `span` (the one query path: see `_read_pair_history`)."""
+        # One statement sees one snapshot: no BEGIN and ROLLBACK around it, two round trips fewer.
         async with self.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
             return await _read_pair_history(connection, guild_id, requester_id, target_id, span)
 
     @contextlib.asynccontextmanager
