@@ -50,22 +50,35 @@ from bot.storage.quiet import QuietStore
 from bot.storage.rounds import WriterRounds
 
 EVENT_COLUMNS = ("guild_id", "actor_id", "target_id", "kind", "channel_id", "source_id", "occurred_at")
-UNNEST_EVENTS = (f"INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM unnest($1::bigint[], "
-                 "$2::bigint[], $3::bigint[], $4::varchar[], $5::bigint[], $6::bigint[], $7::timestamptz[]) "
-                 "ON CONFLICT DO NOTHING")
 # The member columns the ORM fills from Python-side defaults: a raw INSERT must give them, from the model.
 _DEFAULTED = [c for c in Member.__table__.columns if c.default is not None and not callable(c.default.arg)]
 _MEMBER_DEFAULTS = {c.name: c.default.arg for c in _DEFAULTED}
 
 
-def _unnest_members(dialect: Any) -> str:
-    """PostgreSQL: the members first seen in a batch in one statement; first_seen only ever moves back."""
-    defaults = ", ".join(f"${n}::{c.type.compile(dialect=dialect)}" for n, c in enumerate(_DEFAULTED, start=4))
-    return (f"INSERT INTO members (guild_id, user_id, first_seen, {', '.join(_MEMBER_DEFAULTS)}) "
-            f"SELECT g, u, f, {defaults} FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS t(g, u, f) "
+def _unnest_batch(dialect: Any) -> str:
+    """PostgreSQL: a batch's interactions and its actors' first_seen in one statement, one array a column.
+
+    The actors' earliest times are grouped from the same arrays. Actors already known at least as early are
+    left out by a plain index read first: ON CONFLICT locks every row it meets, even one its WHERE then leaves
+    alone, and nearly every actor of a batch is known. first_seen only ever moves back (a backfill may bring
+    older history later); actors are inserted in key order, one lock order for every process."""
+    defaults = ", ".join(f"${n}::{c.type.compile(dialect=dialect)}" for n, c in enumerate(_DEFAULTED, start=8))
+    return (f"WITH batch AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::varchar[], "
+            f"$5::bigint[], $6::bigint[], $7::timestamptz[]) AS b({', '.join(EVENT_COLUMNS)})), "
+            f"stored AS (INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM batch "
+            "ON CONFLICT DO NOTHING) "
+            f"INSERT INTO members (guild_id, user_id, first_seen, {', '.join(_MEMBER_DEFAULTS)}) "
+            f"SELECT guild_id, actor_id, min(occurred_at), {defaults} FROM batch GROUP BY guild_id, actor_id "
+            "HAVING min(occurred_at) < coalesce((SELECT m.first_seen FROM members m "
+            "WHERE m.guild_id = batch.guild_id AND m.user_id = batch.actor_id), 'infinity') "
+            "ORDER BY guild_id, actor_id "
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen = excluded.first_seen "
             "WHERE excluded.first_seen < members.first_seen")
+
+
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -81,8 +94,7 @@ class Store:
         # PostgreSQL takes a batch as one array per column in one statement: one round trip, not one a row.
         self._events_as_arrays = engine.dialect.name == "postgresql"
         if self._events_as_arrays:
-            self._insert_events_sql = UNNEST_EVENTS
-            self._insert_members_sql = _unnest_members(engine.dialect)
+            self._insert_events_sql = _unnest_batch(engine.dialect)
         processor = InteractionEvent.__table__.c.occurred_at.type.bind_processor(engine.dialect)
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
         # Built once (a demand's INSERT built per call cost ~0.6 ms of a flood's CPU): rows come as parameters.
@@ -126,10 +138,12 @@ class Store:
                     new = -await self._stored_of(connection, interactions)
                 rows: Any = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id,
                               to_db(e.occurred_at)) for e in interactions]
-                if self._events_as_arrays:
-                    rows = tuple(list(column) for column in zip(*rows, strict=True))
-                await connection.exec_driver_sql(self._insert_events_sql, rows)
-                await self._note_first_seen(connection, interactions)
+                if self._events_as_arrays:  # and the actors' first_seen, in the same statement
+                    rows = (*(list(column) for column in zip(*rows, strict=True)), *_MEMBER_DEFAULTS.values())
+                    await connection.exec_driver_sql(self._insert_events_sql, rows)
+                else:
+                    await connection.exec_driver_sql(self._insert_events_sql, rows)
+                    await self._note_first_seen(connection, interactions)
                 if count_new:
                     new += await self._stored_of(connection, interactions)
             if posts:
@@ -159,23 +173,18 @@ class Store:
                 e.guild_id == guild_id, e.source_id.in_(sorted(sources)))) or 0
         return total
 
-    async def _note_first_seen(self, connection: AsyncConnection, events: Sequence[Interaction]) -> None:
-        """Every batch upserts its members' first_seen. No in-process cache of it: a purge or a forget-me,
-        here or in another process, would leave it stale (issue #10, bug 1); the conditional upsert is cheap."""
+    @staticmethod
+    async def _note_first_seen(connection: AsyncConnection, events: Sequence[Interaction]) -> None:
+        """SQLite: every batch upserts its actors' first_seen. No in-process cache of it: a purge or a
+        forget-me, here or in another process, would leave it stale (issue #10, bug 1)."""
         earliest: dict[tuple[int, int], datetime] = {}
         for event in events:
             key = (event.guild_id, event.actor_id)
             known = earliest.get(key)
             if known is None or event.occurred_at < known:
                 earliest[key] = event.occurred_at
-        if self._events_as_arrays:  # PostgreSQL: the whole batch's members in one round trip
-            ordered = sorted(earliest.items())  # one lock order for every process
-            arrays = ([g for (g, _), _ in ordered], [u for (_, u), _ in ordered],
-                      [self._occurred_at_to_db(at) for _, at in ordered])
-            await connection.exec_driver_sql(self._insert_members_sql, (*arrays, *_MEMBER_DEFAULTS.values()))
-            return
         rows = [{"guild_id": g, "user_id": u, "first_seen": at} for (g, u), at in sorted(earliest.items())]
-        statement = self._insert(Member)
+        statement = sqlite.insert(Member)
         # A backfill may bring older history later: first_seen only ever moves back in time (and a row
         # that already knows an earlier time is not written at all).
         statement = statement.on_conflict_do_update(

@@ -72,6 +72,19 @@ async def test_first_seen_only_moves_back_in_time(store: Store) -> None:
     assert summary.requester_days_known == pytest.approx(10.0)
 
 
+async def test_first_seen_is_a_batchs_earliest_per_guild_and_keeps_a_members_choices(store: Store) -> None:
+    choices = Preferences(requests_from=RequestsFrom.NOBODY)
+    await store.preferences.set_preferences(GUILD, CAROL, choices, NOW - timedelta(days=2))
+    await store.write_events([interaction(CAROL, ALICE, days_ago=3), interaction(CAROL, BOB, days_ago=8),
+                              interaction(CAROL, ALICE, days_ago=5), interaction(CAROL, ALICE, days_ago=1,
+                                                                                   guild=GUILD + 1)])
+    here = await store.pair_history(GUILD, CAROL, ALICE, span_for(POLICY, NOW))
+    there = await store.pair_history(GUILD + 1, CAROL, ALICE, span_for(POLICY, NOW))
+    assert here.standing.first_seen == NOW - timedelta(days=8)
+    assert there.standing.first_seen == NOW - timedelta(days=1)
+    assert (await store.pair_history(GUILD, ALICE, CAROL, span_for(POLICY, NOW))).target_preferences == choices
+
+
 async def test_withdrawing_a_message_removes_its_interactions(store: Store) -> None:
     await store.write_events([interaction(ALICE, BOB, InteractionKind.REPLY, source=77),
                               interaction(ALICE, CAROL, InteractionKind.MENTION, source=77),
