@@ -87,6 +87,9 @@ class Store:
         # SQLite's one writer is taken in order, and decisions share transactions (rounds.py); PostgreSQL's
         # per-requester locks need neither.
         self._rounds = None if engine.dialect.name == "postgresql" else WriterRounds(engine)
+        # A one-statement read is one snapshot: on PostgreSQL, BEGIN and ROLLBACK around it are two round trips
+        # for nothing; on SQLite (no BEGIN for a read) switching costs two trips to aiosqlite's thread instead.
+        self._reads_autocommit = engine.dialect.name == "postgresql"
         # The hot write path skips per-row ORM work: one statement compiled once, rows as plain tuples.
         insert_events = self._insert(InteractionEvent).inline().values(dict.fromkeys(EVENT_COLUMNS))
         insert_events = insert_events.on_conflict_do_nothing()
@@ -221,9 +224,9 @@ class Store:
 
     async def pair_history(self, guild_id: int, requester_id: int, target_id: int, span: HistorySpan) -> PairHistory:
         """The facts `decide` needs about a pair over `span` (the one query path: see `_read_pair_history`)."""
-        # One statement sees one snapshot: no BEGIN and ROLLBACK around it, two round trips fewer.
         async with self.engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if self._reads_autocommit:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
             return await _read_pair_history(connection, guild_id, requester_id, target_id, span)
 
     @contextlib.asynccontextmanager
