@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
 )
+# A pooled connection idle longer than this is pinged before use: well under the idle timeouts of NATs and
+# load balancers (minutes), well over the gaps of a busy bot's reads.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def make_engine(database_url: str | URL) -> AsyncEngine:
@@ -25,7 +30,7 @@ def make_engine(database_url: str | URL) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _apply_sqlite_pragmas)
         return engine
     engine = create_async_engine(url)
-    event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connection)
+    _check_on_checkout(engine)
     return engine
 
 
@@ -38,15 +43,30 @@ def _ensure_parent_directory(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """A pooled connection the server closed (restart, termination) is replaced before use.
+def _check_on_checkout(engine: AsyncEngine) -> None:
+    """A pooled PostgreSQL connection that is gone is replaced before anyone uses it.
 
-    asyncpg sees the server's goodbye on the idle socket, so this costs no round trip where `pool_pre_ping`
-    costs one per checkout: a third of a one-statement read. A connection lost without a goodbye fails its
-    next statement, which the pool then invalidates and the outage path retries.
+    `pool_pre_ping` would ping at every checkout, three round trips with its BEGIN and ROLLBACK: most of a
+    one-statement read. Instead: a connection the server closed (restart, termination) is seen locally, since
+    asyncpg reads the server's goodbye on the idle socket; one that sat idle long enough for a NAT or a
+    failover to drop it without a word is pinged first.
     """
-    if dbapi_connection.driver_connection.is_closed():
-        raise exc.DisconnectionError("the server closed this pooled connection")
+    dialect = engine.dialect
+
+    def at_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def at_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise exc.DisconnectionError("the server closed this pooled connection")
+        if time.monotonic() - record.info.get("idle_since", math.inf) > PING_AFTER_IDLE_SECONDS:
+            try:
+                dialect.do_ping(dbapi_connection)
+            except Exception as error:  # whatever broke it, this connection is unusable: the pool takes a new one
+                raise exc.DisconnectionError("a pooled connection idle for a while did not answer") from error
+
+    event.listen(engine.sync_engine.pool, "checkin", at_checkin)
+    event.listen(engine.sync_engine.pool, "checkout", at_checkout)
 
 
 def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
