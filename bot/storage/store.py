@@ -61,19 +61,20 @@ def _unnest_batch(dialect: Any) -> str:
     The actors' earliest times are grouped from the same arrays. Actors already known at least as early are
     left out by a plain index read first: ON CONFLICT locks every row it meets, even one its WHERE then leaves
     alone, and nearly every actor of a batch is known. first_seen only ever moves back (a backfill may bring
-    older history later); actors are inserted in key order, one lock order for every process."""
+    older history later). Lock order: PostgreSQL completes a data-modifying WITH that nothing reads after the
+    main statement, so interactions are written first and members after, in key order, as `forget` deletes
+    them (interactions first, the member last)."""
     defaults = ", ".join(f"${n}::{c.type.compile(dialect=dialect)}" for n, c in enumerate(_DEFAULTED, start=8))
     return (f"WITH batch AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::varchar[], "
             f"$5::bigint[], $6::bigint[], $7::timestamptz[]) AS b({', '.join(EVENT_COLUMNS)})), "
-            f"stored AS (INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM batch "
-            "ON CONFLICT DO NOTHING) "
-            f"INSERT INTO members (guild_id, user_id, first_seen, {', '.join(_MEMBER_DEFAULTS)}) "
+            f"first_seen AS (INSERT INTO members (guild_id, user_id, first_seen, {', '.join(_MEMBER_DEFAULTS)}) "
             f"SELECT guild_id, actor_id, min(occurred_at), {defaults} FROM batch GROUP BY guild_id, actor_id "
             "HAVING min(occurred_at) < coalesce((SELECT m.first_seen FROM members m "
             "WHERE m.guild_id = batch.guild_id AND m.user_id = batch.actor_id), 'infinity') "
             "ORDER BY guild_id, actor_id "
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen = excluded.first_seen "
-            "WHERE excluded.first_seen < members.first_seen")
+            "WHERE excluded.first_seen < members.first_seen) "
+            f"INSERT INTO interaction_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM batch ON CONFLICT DO NOTHING")
 
 
 POST_COLUMNS = ("guild_id", "channel_id", "message_id", "author_id", "created_at")
