@@ -33,6 +33,12 @@ def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"quidprono:{name}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
+def erasures_guard(guild_id: int) -> int:
+    """The advisory lock between a guild's batches (shared) and its erasures (exclusive) on PostgreSQL: a batch
+    that read the erasures writes before any /forget-me that was not in them."""
+    return lock_key(f"erasures:{guild_id}")
+
+
 class Coordinator:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

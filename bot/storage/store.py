@@ -32,7 +32,7 @@ from bot.storage._demands import DEMAND_COLUMNS, StoredDemand, demand_row, store
 from bot.storage._joined import JoinNextRun
 from bot.storage._pair_query import decision_facts, pair_history_of
 from bot.storage._util import aware, rowcount
-from bot.storage.coordination import lock_key
+from bot.storage.coordination import erasures_guard, lock_key
 from bot.storage.db import sessions
 from bot.storage.edges import Edges
 from bot.storage.members import ConsentStore, DepartureStore, FollowStore, PreferenceStore, PrivacyStore
@@ -134,7 +134,9 @@ class Store:
         to_db = self._occurred_at_to_db
         new = 0
         async with self._writer_line(), self.engine.begin() as connection:
-            events = not_erased(events, await self._erasures(connection, {e.guild_id for e in events}))
+            guild_ids = {e.guild_id for e in events}
+            await self._guard_erasures(connection, guild_ids)
+            events = not_erased(events, await self._erasures(connection, guild_ids))
             interactions = [e for e in events if isinstance(e, Interaction)]
             posts = [e for e in events if isinstance(e, PostRef)]
             if interactions:
@@ -154,6 +156,16 @@ class Store:
                 await connection.exec_driver_sql(self._insert_posts_sql, [
                     (p.guild_id, p.channel_id, p.message_id, p.author_id, to_db(p.created_at)) for p in posts])
         return new
+
+    async def _guard_erasures(self, connection: AsyncConnection, guild_ids: Collection[int]) -> None:
+        """No /forget-me commits between the erasures read and the write: on SQLite the write lock is taken
+        first (a forget writes too); on PostgreSQL a forget waits for the guild's batches in progress."""
+        if self._rounds is not None:
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        for guild_id in sorted(guild_ids):
+            await connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"),
+                                     {"key": erasures_guard(guild_id)})
 
     @staticmethod
     async def _erasures(connection: AsyncConnection, guild_ids: Collection[int]) -> dict[tuple[int, int], datetime]:

@@ -6,11 +6,12 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.core.model import SpecialActor
 from bot.storage._util import aware
+from bot.storage.coordination import erasures_guard
 from bot.storage.members._part import Part
 from bot.storage.members.follows import FollowStore
 from bot.storage.models import (
@@ -46,6 +47,8 @@ class PrivacyStore(Part):
     def __init__(self, engine: AsyncEngine, insert: Callable[..., Any], follows: FollowStore) -> None:
         super().__init__(engine, insert)
         self._follows = follows
+        # SQLite needs no guard: a forget writes, so it waits for the batch holding the write lock.
+        self._guard_erasures = engine.dialect.name == "postgresql"
 
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about one member in one guild, as plain JSON-able data."""
@@ -97,6 +100,8 @@ class PrivacyStore(Part):
         """Erase every row about one member in one guild, in one transaction, leaving only the erasure itself
         (who, when), so that history read again later is not recorded (see `Store.write_events`)."""
         async with self._sessions.begin() as session:
+            if self._guard_erasures:  # after the guild's batches in progress, which missed this erasure
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": erasures_guard(guild_id)})
             erasure = self._insert(Erasure).values(guild_id=guild_id, user_id=user_id, erased_at=now)
             await session.execute(erasure.on_conflict_do_update(
                 index_elements=[Erasure.guild_id, Erasure.user_id], set_={"erased_at": erasure.excluded.erased_at}))
