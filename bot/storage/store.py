@@ -160,7 +160,7 @@ class Store:
     async def _guard_erasures(self, connection: AsyncConnection, guild_ids: Collection[int]) -> None:
         """No /forget-me commits between the erasures read and the write: on SQLite the write lock is taken
         first (a forget writes too); on PostgreSQL a forget waits for the guild's batches in progress."""
-        if self._rounds is not None:
+        if self._rounds is not None:  # SQLite
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
         for guild_id in sorted(guild_ids):

@@ -90,7 +90,7 @@ async def test_a_batch_holds_the_writer_while_it_reads_the_erasures(tmp_path: Pa
 
     try:
         async with paused_after_reading_erasures(monkeypatch, try_to_write) as release:
-            release.set()
+            release.set()  # no pause: the check runs at the read
             await store.write_events([interaction(ALICE, BOB, days_ago=1)])
         assert refused == [True]
     finally:
@@ -124,9 +124,13 @@ async def test_an_erasure_during_a_batch_waits_for_it(postgres_migrated: str,
 
 
 async def _a_lock_is_awaited(store: Store) -> None:
+    """Until an advisory lock in this database is waited for (the forget's)."""
+    awaited = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' "
+                   "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
     async with store.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")  # a fresh pg_locks each time
         for _ in range(1000):
-            if await connection.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+            if await connection.scalar(awaited):
                 return
             await asyncio.sleep(0.01)
+    raise AssertionError("no advisory lock was awaited within 10 s")
