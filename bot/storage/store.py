@@ -84,20 +84,17 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions: async_sessionmaker[AsyncSession] = sessions(engine)
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._postgres = engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
         # SQLite's one writer is taken in order, and decisions share transactions (rounds.py); PostgreSQL's
         # per-requester locks need neither.
-        self._rounds = None if engine.dialect.name == "postgresql" else WriterRounds(engine)
-        # A one-statement read is one snapshot: on PostgreSQL, BEGIN and ROLLBACK around it are two round trips
-        # for nothing; on SQLite (no BEGIN for a read) switching costs two trips to aiosqlite's thread instead.
-        self._reads_autocommit = engine.dialect.name == "postgresql"
+        self._rounds = None if self._postgres else WriterRounds(engine)
         # The hot write path skips per-row ORM work: one statement compiled once, rows as plain tuples.
         insert_events = self._insert(InteractionEvent).inline().values(dict.fromkeys(EVENT_COLUMNS))
         insert_events = insert_events.on_conflict_do_nothing()
         self._insert_events_sql = str(insert_events.compile(dialect=engine.dialect))
         # PostgreSQL takes a batch as one array per column in one statement: one round trip, not one a row.
-        self._events_as_arrays = engine.dialect.name == "postgresql"
-        if self._events_as_arrays:
+        if self._postgres:
             self._insert_events_sql = _unnest_batch(engine.dialect)
         processor = InteractionEvent.__table__.c.occurred_at.type.bind_processor(engine.dialect)
         self._occurred_at_to_db: Callable[[datetime], Any] = processor or (lambda value: value)
@@ -144,7 +141,7 @@ class Store:
                     new = -await self._stored_of(connection, interactions)
                 rows: Any = [(e.guild_id, e.actor_id, e.target_id, e.kind.value, e.channel_id, e.source_id,
                               to_db(e.occurred_at)) for e in interactions]
-                if self._events_as_arrays:  # and the actors' first_seen, in the same statement
+                if self._postgres:  # arrays, and the actors' first_seen in the same statement
                     rows = (*(list(column) for column in zip(*rows, strict=True)), *_MEMBER_DEFAULTS.values())
                     await connection.exec_driver_sql(self._insert_events_sql, rows)
                 else:
@@ -160,7 +157,7 @@ class Store:
     async def _guard_erasures(self, connection: AsyncConnection, guild_ids: Collection[int]) -> None:
         """No /forget-me commits between the erasures read and the write: on SQLite the write lock is taken
         first (a forget writes too); on PostgreSQL a forget waits for the guild's batches in progress."""
-        if self._rounds is not None:  # SQLite
+        if not self._postgres:
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
         for guild_id in sorted(guild_ids):
@@ -238,7 +235,9 @@ class Store:
     async def pair_history(self, guild_id: int, requester_id: int, target_id: int, span: HistorySpan) -> PairHistory:
         """The facts `decide` needs about a pair over `span` (the one query path: see `_read_pair_history`)."""
         async with self.engine.connect() as connection:
-            if self._reads_autocommit:
+            # One statement is one snapshot: on PostgreSQL, BEGIN and ROLLBACK around it are two round trips
+            # for nothing; on SQLite (no BEGIN for a read) switching costs two trips to aiosqlite's thread.
+            if self._postgres:
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
             return await _read_pair_history(connection, guild_id, requester_id, target_id, span)
 
